@@ -92,7 +92,7 @@ export function parseTilePath(path: string): { entries: boolean; level: number; 
   const width = match[3] === undefined ? TILE_WIDTH : Number(match[3]);
   if (level > MAX_TILE_LEVEL) throw invalid(`level ${level} exceeds ${MAX_TILE_LEVEL}`);
   if (!Number.isSafeInteger(index)) throw invalid('index exceeds 2^53-1');
-  if (width >= TILE_WIDTH) throw invalid(`partial width ${width} is not below ${TILE_WIDTH}`);
+  if (match[3] !== undefined && width >= TILE_WIDTH) throw invalid(`partial width ${width} is not below ${TILE_WIDTH}`);
   const canonical = entries ? entriesPath(index, width) : tilePath({ level, index, width });
   if (canonical !== path) throw invalid(`the canonical form is ${canonical}`);
   return { entries, level, index, width };
