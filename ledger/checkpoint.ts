@@ -29,7 +29,7 @@ function malformed(why: string): NoteError {
   return new NoteError('malformed_checkpoint', `checkpoint is malformed: ${why}`);
 }
 
-/** Rejects a line that is empty or holds a newline or other control character. */
+/** Rejects a line that is empty or contains a newline or other control character. */
 function checkLine(line: string, what: string): void {
   if (typeof line !== 'string' || line.length === 0) throw malformed(`${what} is empty`);
   // eslint-disable-next-line no-control-regex
@@ -49,7 +49,7 @@ export function formatCheckpoint(c: Checkpoint): string {
 }
 
 /**
- * Parses checkpoint text. Strict where C2SP says MUST: a 32-byte root in canonical base64, a
+ * Parses checkpoint text. Strict where C2SP requires (MUST): a 32-byte root in canonical base64, a
  * decimal size without leading zeros (at most 2^53-1 here), non-empty extension lines, and the
  * empty-tree root SHA-256("") for size 0. Throws NoteError `malformed_checkpoint`.
  */

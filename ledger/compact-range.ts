@@ -43,7 +43,7 @@ export class CompactRange {
   }
 
   /**
-   * Appends a leaf hash and merges the complete subtrees it closes. `visit`, if given, sees the
+   * Appends a leaf hash and merges the complete subtrees it closes. `visit`, if given, receives the
    * leaf and each merged node in order of increasing level, which is what a tile writer stores.
    */
   append(leafHash: Uint8Array, visit?: NodeVisitor): void {

@@ -83,7 +83,7 @@ export function encodeBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-/** Whether a key name is valid: non-empty, well-formed, no whitespace, no '+', no control characters. */
+/** Checks whether a key name is valid: non-empty, well-formed, no whitespace, no '+', no control characters. */
 export function isValidKeyName(name: string): boolean {
   return (
     typeof name === 'string' &&
@@ -345,7 +345,7 @@ function malformed(why: string): NoteError {
   return new NoteError('malformed_note', `signed note is malformed: ${why}`);
 }
 
-/** Rejects text that is not well-formed Unicode or holds an ASCII control character other than \n. */
+/** Rejects text that is not well-formed Unicode or contains an ASCII control character other than \n. */
 function checkNoteCharacters(text: string): void {
   // In a /u regex \p{Cs} matches only unpaired surrogates, which have no UTF-8 encoding.
   if (/\p{Cs}/u.test(text)) throw malformed('not valid UTF-8 (unpaired surrogate)');

@@ -22,7 +22,7 @@ export type SyncHashReader = (nodes: readonly NodeId[]) => Uint8Array[];
 
 /**
  * The nodes a proof needs, in one flat list so that a single read serves the whole proof.
- * Proof element i is the hash of `groups[i]` consecutive nodes, folded right to left; a group
+ * Proof element i is the hash of `groups[i]` consecutive nodes, folded right to left. A group
  * larger than one is the root of an incomplete subtree at the right edge of the tree.
  */
 export interface ProofPlan {
@@ -82,9 +82,10 @@ function trailingZeros(x: number): number {
 }
 
 /**
- * Splits an inclusion proof for `index` in a tree of `size` into its inner part (the levels
- * where the paths to `index` and to `size - 1` differ, so bit length of index XOR (size - 1))
- * and its border part (one left sibling per set bit of index above the inner levels).
+ * Splits an inclusion proof for `index` in a tree of `size` into an inner and a border part.
+ * The inner part covers the levels where the paths to `index` and to `size - 1` differ, so its
+ * length is the bit length of index XOR (size - 1). The border part has one left sibling per
+ * set bit of index above those levels.
  */
 export function decomposeInclusionProof(index: number, size: number): { inner: number; border: number } {
   let a = index;
@@ -382,8 +383,8 @@ function checkRoot(expected: Uint8Array, computed: Uint8Array, message: string):
 }
 
 /**
- * All complete-node hashes of a tree built in memory: `levels[l][i]` is node (l, i). Levels hold
- * only complete nodes, so a right-edge node without a sibling is not carried up.
+ * Builds every complete-node hash of a tree in memory: `levels[l][i]` is node (l, i). Levels
+ * contain only complete nodes, so a right-edge node without a sibling is not carried up.
  */
 export function buildTreeLevels(leafHashes: readonly Uint8Array[]): Uint8Array[][] {
   leafHashes.forEach((hash, i) => checkHash(hash, `leaf hash ${i}`));

@@ -195,7 +195,7 @@ describe('merkletreejs differential', () => {
     return [...picks];
   }
 
-  it('when size is 1..1024, roots and inclusion proofs are equal', () => {
+  it('sizes 1..1024 agree', () => {
     const random = seededRandom(1);
     for (let size = 1; size <= 1024; size++) {
       const indexes = size <= 128 ? Array.from({ length: size }, (_, i) => i) : sampleIndexes(size, 12, random);
@@ -203,7 +203,7 @@ describe('merkletreejs differential', () => {
     }
   });
 
-  it('when size is one of 30 random sizes up to 5000, roots and proofs are equal', () => {
+  it('random sizes up to 5000 agree', () => {
     const random = seededRandom(2);
     for (let run = 0; run < 30; run++) {
       const size = 1 + Math.floor(random() * 5000);
@@ -245,7 +245,7 @@ describe('proof properties', () => {
     );
   });
 
-  it('when a proof hash, the leaf or the root has a flipped bit, inclusion fails', () => {
+  it('flipped bit fails inclusion', () => {
     fc.assert(
       fc.property(sizeAndIndex, fc.nat(), fc.integer({ min: 0, max: 255 }), ([size, index], pick, bit) => {
         const proof = proveInclusionSync(index, size, read);
@@ -268,7 +268,7 @@ describe('proof properties', () => {
     );
   });
 
-  it('when the index or size is altered, inclusion passes only for the same proof', () => {
+  it('altered index or size fails inclusion', () => {
     fc.assert(
       fc.property(sizeAndIndex, sizeAndIndex, ([size, index], [otherSize, otherIndex]) => {
         const proof = proveInclusionSync(index, size, read);
@@ -307,7 +307,7 @@ describe('proof properties', () => {
     );
   });
 
-  it('when a consistency proof hash or root has a flipped bit, it fails', () => {
+  it('flipped bit fails consistency', () => {
     fc.assert(
       fc.property(sizePair, fc.nat(), fc.integer({ min: 0, max: 255 }), ([size1, size2], pick, bit) => {
         const proof = proveConsistencySync(size1, size2, read);
@@ -326,7 +326,7 @@ describe('proof properties', () => {
     );
   });
 
-  it('when a size is altered, consistency passes only for the same proof', () => {
+  it('altered size fails consistency', () => {
     fc.assert(
       fc.property(sizePair, sizePair, ([size1, size2], [other1, other2]) => {
         const proof = proveConsistencySync(size1, size2, read);
@@ -459,7 +459,7 @@ describe('sizes near 2^53', () => {
     }
   });
 
-  it('a proof for the last leaf of a 2^53-1 tree checks out with a synthetic reader', async () => {
+  it('last leaf of 2^53-1 leaves verifies', async () => {
     // Node hashes derived from the node id stand in for a real tree: the proof must then verify
     // against the root computed from the same reader.
     const read: HashReader = async (nodes) =>

@@ -120,7 +120,7 @@ describe('tiles of a tree size', () => {
     expect(changed).toHaveLength(273 + 1 + 2 + 1);
   });
 
-  it('size 256 has a full level-0 tile and a level-1 tile of width 1', () => {
+  it('size 256 edge tiles', () => {
     expect(tilesForSize(256).map(tilePath)).toEqual(['tile/0/000', 'tile/1/000.p/1']);
   });
 
