@@ -43,6 +43,17 @@ export interface CmsSignedDataInfo {
  *   a BER ContentInfo of type signedData.
  */
 export function parseSignedData(der: Uint8Array): CmsSignedDataInfo {
+  try {
+    return readSignedData(der);
+  } catch (error) {
+    if (error instanceof PdfError) throw error;
+    // asn1js throws plain Errors from inside fromBER (a malformed UTCTime, for
+    // one), and pkijs from its schema code: all of them mean the CMS is invalid.
+    throw new PdfError('cms_invalid', `CMS does not parse as ContentInfo/SignedData: ${messageOf(error)}`, { cause: error });
+  }
+}
+
+function readSignedData(der: Uint8Array): CmsSignedDataInfo {
   // A fresh copy, because a small Buffer may be a view into Node's shared pool
   // and pkijs reads `.buffer` whole.
   const copy = new Uint8Array(der);
@@ -50,20 +61,13 @@ export function parseSignedData(der: Uint8Array): CmsSignedDataInfo {
   if (asn1.offset === -1 || asn1.result.error) {
     throw new PdfError('cms_invalid', `CMS is not valid BER: ${asn1.result.error || 'decoding failed'}`);
   }
-  let contentInfo: pkijs.ContentInfo;
-  let signedData: pkijs.SignedData;
-  try {
-    contentInfo = new pkijs.ContentInfo({ schema: asn1.result });
-    if (contentInfo.contentType !== OID_SIGNED_DATA) {
-      throw new PdfError('cms_invalid', `CMS content type is ${contentInfo.contentType}, want signedData ${OID_SIGNED_DATA}`, {
-        actual: contentInfo.contentType,
-      });
-    }
-    signedData = new pkijs.SignedData({ schema: contentInfo.content });
-  } catch (error) {
-    if (error instanceof PdfError) throw error;
-    throw new PdfError('cms_invalid', `CMS does not parse as ContentInfo/SignedData: ${messageOf(error)}`, { cause: error });
+  const contentInfo = new pkijs.ContentInfo({ schema: asn1.result });
+  if (contentInfo.contentType !== OID_SIGNED_DATA) {
+    throw new PdfError('cms_invalid', `CMS content type is ${contentInfo.contentType}, want signedData ${OID_SIGNED_DATA}`, {
+      actual: contentInfo.contentType,
+    });
   }
+  const signedData = new pkijs.SignedData({ schema: contentInfo.content });
 
   const certificates = rawCertificates(contentInfo.content as asn1js.Sequence);
   const signers = signedData.signerInfos.map(describeSigner);

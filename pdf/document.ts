@@ -12,8 +12,9 @@ export interface PdfDocumentOptions {
   limits?: Partial<PdfLimits>;
   /**
    * When the xref walk fails with format_failure, rebuild the object table by
-   * scanning the file for `N G obj` headers, as most readers do. Default true.
-   * The verifier can switch it off, or read `recovered` to treat it as a format failure.
+   * scanning the file for `N G obj` headers, as most readers do. Default false:
+   * a signature verifier must treat a broken xref as a format failure, while a
+   * tool that only collects certificates may opt in and read `recovered`.
    */
   recover?: boolean;
 }
@@ -70,12 +71,13 @@ export class PdfDocument {
       if (revisions.length === 0) {
         throw new PdfError('format_failure', 'no startxref followed by %%EOF in the file');
       }
+      checkTail(bytes, revisions[revisions.length - 1]);
       const sections = readXrefChain(bytes, revisions[revisions.length - 1].startxref, limits);
       const { objects, current } = new ObjectTable(bytes, limits, sections).loadAll();
       return new PdfDocument({ bytes, limits, revisions, sections, trailer: sections[0].trailer, objects, current });
     } catch (error) {
       const recoverable = error instanceof PdfError && error.code === 'format_failure';
-      if (!recoverable || options.recover === false) throw wrap(error);
+      if (!recoverable || options.recover !== true) throw wrap(error);
       const scanned = scanObjects(bytes, limits);
       if (scanned.objects.length === 0) throw error;
       const current = new Map<number, IndirectObject>();
@@ -132,6 +134,22 @@ function checkHeader(bytes: Uint8Array, limits: PdfLimits): void {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024));
   if (head.indexOf('%PDF-', 0, 'latin1') < 0) {
     throw new PdfError('format_failure', 'no %PDF- header in the first 1024 bytes');
+  }
+}
+
+/**
+ * Rejects bytes other than whitespace after the last %%EOF: they are an
+ * incomplete revision (a truncated incremental update, or appended data), and
+ * reading only the earlier revisions would silently ignore them.
+ */
+function checkTail(bytes: Uint8Array, last: Revision): void {
+  for (let pos = last.end; pos < bytes.length; pos++) {
+    const byte = bytes[pos];
+    if (byte !== 0 && byte !== 9 && byte !== 10 && byte !== 12 && byte !== 13 && byte !== 32) {
+      throw new PdfError('format_failure', `${bytes.length - last.end} bytes after the last %%EOF at offset ${last.eofOffset} do not form a complete revision`, {
+        offset: last.end,
+      });
+    }
   }
 }
 

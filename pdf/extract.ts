@@ -1,5 +1,5 @@
 import { parseSignedData, type CmsSignedDataInfo } from './cms.js';
-import type { PdfDocumentOptions } from './document.js';
+import type { PdfDocument, PdfDocumentOptions } from './document.js';
 import { PdfError, type PdfErrorCode } from './errors.js';
 import { findSignatures, type PdfSignature } from './signatures.js';
 
@@ -24,24 +24,34 @@ export interface ExtractedSignature {
  * @throws PdfError when the file itself or a signature dictionary does not parse.
  */
 export function extractSignerCertificates(pdfBytes: Uint8Array, options: PdfDocumentOptions = {}): ExtractedSignature[] {
-  const { signatures } = findSignatures(pdfBytes, options);
-  return signatures.map((signature) => {
-    let cms: CmsSignedDataInfo;
-    try {
-      cms = parseSignedData(signature.contents);
-    } catch (error) {
-      if (!(error instanceof PdfError)) throw error;
-      return { signature, certificates: [], error: { code: error.code, message: error.message } };
-    }
-    const result: ExtractedSignature = { signature, cms, certificates: cms.certificates };
-    if (cms.signerCertificate) {
-      result.signerCertificate = cms.signerCertificate;
-    } else {
-      result.error = {
-        code: 'signer_certificate_missing',
-        message: `the CMS of the signature in object ${signature.objectNumber} does not embed the certificate its SignerInfo names`,
-      };
-    }
-    return result;
-  });
+  return extractSignatures(pdfBytes, options).signatures;
+}
+
+/** Does what extractSignerCertificates does and also returns the parsed document. */
+export function extractSignatures(
+  pdfBytes: Uint8Array,
+  options: PdfDocumentOptions = {},
+): { signatures: ExtractedSignature[]; document: PdfDocument } {
+  const { signatures, document } = findSignatures(pdfBytes, options);
+  return { document, signatures: signatures.map(readCms) };
+}
+
+function readCms(signature: PdfSignature): ExtractedSignature {
+  let cms: CmsSignedDataInfo;
+  try {
+    cms = parseSignedData(signature.contents);
+  } catch (error) {
+    if (!(error instanceof PdfError)) throw error;
+    return { signature, certificates: [], error: { code: error.code, message: error.message } };
+  }
+  const result: ExtractedSignature = { signature, cms, certificates: cms.certificates };
+  if (cms.signerCertificate) {
+    result.signerCertificate = cms.signerCertificate;
+  } else {
+    result.error = {
+      code: 'signer_certificate_missing',
+      message: `the CMS of the signature in object ${signature.objectNumber} does not embed the certificate its SignerInfo names`,
+    };
+  }
+  return result;
 }

@@ -6,5 +6,5 @@ export type { XrefEntry, XrefSection } from './xref.js';
 export type { IndirectObject, PdfObject } from './objects.js';
 export { findSignatures, type FindSignaturesResult, type PdfSignature } from './signatures.js';
 export { parseSignedData, findCertificate, type CmsSignedDataInfo, type CmsSigner, type SignerIdentifier } from './cms.js';
-export { extractSignerCertificates, type ExtractedSignature } from './extract.js';
+export { extractSignerCertificates, extractSignatures, type ExtractedSignature } from './extract.js';
 export { findDerViolations, type DerViolation } from './der-strict.js';

@@ -1,0 +1,158 @@
+import 'reflect-metadata';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { extractSignatures } from '../../pdf/extract.js';
+import { findDerViolations } from '../../pdf/der-strict.js';
+import { PdfError } from '../../pdf/errors.js';
+
+/**
+ * The real signed PDFs the pilot replays: their SHA-256 checked against the
+ * sample set's expected.json, and the signer certificates of their CMS, so the
+ * pilot can register real certificates and submit real documents.
+ */
+
+/** A signer certificate found in one or more samples, deduplicated by SHA-256. */
+export interface SampleCertificate {
+  sha256: string;
+  der: Uint8Array;
+  /** Sample files whose signatures name this certificate. */
+  files: string[];
+  /** True when @peculiar/x509 parses it. */
+  parses: boolean;
+  parseError?: string;
+  /** RFC 4514 subject, notBefore and notAfter (ISO 8601), when it parses. */
+  subject?: string;
+  issuer?: string;
+  notBefore?: string;
+  notAfter?: string;
+  serialNumber?: string;
+  /** DER rule violations; empty for strict DER. OpenSSL 3 rejects certificates with any. */
+  derViolations: string[];
+}
+
+export interface SampleFile {
+  file: string;
+  sha256: string;
+  /** The SHA-256 that expected.json lists, undefined when the file is not listed. */
+  expectedSha256?: string;
+  sha256Matches: boolean;
+  signatureCount: number;
+  /** SHA-256 of each signature's signer certificate, in signature order, deduplicated. */
+  signerCertificates: string[];
+  /**
+   * Why the xref walk failed, when the objects had to be recovered by scanning
+   * the file; a signature verifier rejects such a file, but its certificates
+   * are still real.
+   */
+  recoveredBecause?: string;
+  /** Why a signature (or the whole file) gave no signer certificate; empty when all did. */
+  problems: { code: string; message: string }[];
+}
+
+export interface SampleSet {
+  files: SampleFile[];
+  certificates: SampleCertificate[];
+}
+
+interface ExpectedEntry {
+  file: string;
+  sha256: string;
+}
+
+/** Reads every PDF in `directory` and its expected.json. */
+export function readSamples(directory: string): SampleSet {
+  const expected = readExpected(path.join(directory, 'expected.json'));
+  const certificates = new Map<string, SampleCertificate>();
+  const files: SampleFile[] = [];
+  const names = readdirSync(directory)
+    .filter((name) => name.toLowerCase().endsWith('.pdf'))
+    .sort();
+  for (const name of names) {
+    const bytes = new Uint8Array(readFileSync(path.join(directory, name)));
+    files.push(readSample(name, bytes, expected.get(name), certificates));
+  }
+  return { files, certificates: [...certificates.values()] };
+}
+
+function readSample(
+  name: string,
+  bytes: Uint8Array,
+  expectedSha256: string | undefined,
+  certificates: Map<string, SampleCertificate>,
+): SampleFile {
+  const sha256 = sha256Hex(bytes);
+  const sample: SampleFile = {
+    file: name,
+    sha256,
+    expectedSha256,
+    sha256Matches: sha256 === expectedSha256,
+    signatureCount: 0,
+    signerCertificates: [],
+    problems: [],
+  };
+  let extracted;
+  try {
+    const { signatures, document } = extractSignatures(bytes, { recover: true });
+    extracted = signatures;
+    if (document.recoveryCause) sample.recoveredBecause = document.recoveryCause.message;
+  } catch (error) {
+    if (!(error instanceof PdfError)) throw error;
+    sample.problems.push({ code: error.code, message: error.message });
+    return sample;
+  }
+  sample.signatureCount = extracted.length;
+  if (extracted.length === 0) sample.problems.push({ code: 'no_signature', message: 'the file has no signature dictionary' });
+  for (const signature of extracted) {
+    if (signature.error) sample.problems.push(signature.error);
+    if (!signature.signerCertificate) continue;
+    const certificate = describeCertificate(signature.signerCertificate, certificates);
+    if (!certificate.files.includes(name)) certificate.files.push(name);
+    if (!sample.signerCertificates.includes(certificate.sha256)) sample.signerCertificates.push(certificate.sha256);
+  }
+  return sample;
+}
+
+function describeCertificate(der: Uint8Array, known: Map<string, SampleCertificate>): SampleCertificate {
+  const sha256 = sha256Hex(der);
+  const existing = known.get(sha256);
+  if (existing) return existing;
+  const description: SampleCertificate = {
+    sha256,
+    der,
+    files: [],
+    parses: false,
+    derViolations: findDerViolations(der).map((violation) => `byte ${violation.offset}: ${violation.message}`),
+  };
+  try {
+    const certificate = new x509.X509Certificate(new Uint8Array(der));
+    description.parses = true;
+    description.subject = certificate.subject;
+    description.issuer = certificate.issuer;
+    description.notBefore = certificate.notBefore.toISOString();
+    description.notAfter = certificate.notAfter.toISOString();
+    description.serialNumber = certificate.serialNumber;
+  } catch (error) {
+    description.parseError = error instanceof Error ? error.message : String(error);
+  }
+  known.set(sha256, description);
+  return description;
+}
+
+function readExpected(file: string): Map<string, string> {
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(parsed)) throw new TypeError(`${file} does not hold a JSON array`);
+  const result = new Map<string, string>();
+  for (const entry of parsed as Partial<ExpectedEntry>[]) {
+    if (typeof entry?.file !== 'string' || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
+      throw new TypeError(`${file} has an entry without a file name and a lowercase hex sha256: ${JSON.stringify(entry)}`);
+    }
+    result.set(entry.file, entry.sha256);
+  }
+  return result;
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
