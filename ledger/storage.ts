@@ -208,7 +208,19 @@ export async function readTileAtWidth(
   index: number,
   width: number,
 ): Promise<Uint8Array> {
-  const stored = await storage.readTile(level, index);
+  return sliceTile(await storage.readTile(level, index), level, index, width);
+}
+
+/**
+ * Returns the first `width` hashes of a stored tile (as read by `LogStorage.readTile`).
+ * @throws StorageError `tile_missing` or `tile_short`, both `corrupt`.
+ */
+export function sliceTile(
+  stored: Uint8Array | undefined,
+  level: number,
+  index: number,
+  width: number,
+): Uint8Array {
   const where = `tile ${level}/${index}`;
   if (stored === undefined) {
     throw new StorageError('tile_missing', `${where} is missing from the store`, { corrupt: true });
