@@ -50,11 +50,22 @@ export interface CabCertificateOptions {
 
 const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ECDSA-P256', 'RSA-2048', 'RSA-3072'];
 
+// The development genesis participants, spread over all three algorithms.
+const PARTICIPANT_KEY_ALGORITHMS: Readonly<Record<string, KeyAlgorithm>> = {
+  UZ: 'ECDSA-P256',
+  AZ: 'RSA-3072',
+  KG: 'RSA-2048',
+  PK: 'ECDSA-P256',
+  TJ: 'RSA-2048',
+};
+
 /**
  * Picks a key algorithm per country so the pilot exercises ECDSA and both RSA
  * sizes: the same country always gets the same algorithm.
  */
 export function keyAlgorithmForCountry(country: string): KeyAlgorithm {
+  const assigned = PARTICIPANT_KEY_ALGORITHMS[country];
+  if (assigned) return assigned;
   let sum = 0;
   for (const char of country) sum += char.charCodeAt(0);
   return KEY_ALGORITHMS[sum % KEY_ALGORITHMS.length];
