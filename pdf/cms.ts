@@ -7,7 +7,7 @@ export const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 /** id-ce-subjectKeyIdentifier (RFC 5280 §4.2.1.2). */
 const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
 
-/** How a SignerInfo names its certificate (RFC 5652 §5.3, SignerIdentifier). */
+/** The SignerIdentifier of a SignerInfo, which names its certificate (RFC 5652 §5.3). */
 export type SignerIdentifier =
   | { kind: 'issuerAndSerialNumber'; issuer: Uint8Array; serialNumber: Uint8Array }
   | { kind: 'subjectKeyIdentifier'; keyIdentifier: Uint8Array };

@@ -2,7 +2,7 @@
  * Checks the DER rules (ITU-T X.690 §10 and §8.3.2) that lenient BER parsers,
  * @peculiar/x509 2.2.0 and pkijs 4 among them, let through: definite and
  * minimally encoded lengths, minimally encoded INTEGERs, BOOLEAN as 00 or FF,
- * and no bytes after the outer element. OpenSSL 3 rejects a certificate whose
+ * and no bytes after the outer element. OpenSSL 3.0.19 rejects a certificate whose
  * serial number has a superfluous leading zero byte ("illegal padding"), so
  * this check is what tells the two behaviours apart.
  */
@@ -45,6 +45,7 @@ function walk(bytes: Uint8Array, start: number, limit: number, depth: number, ou
     out.push({ offset: start, message: 'element truncated in its tag' });
     return undefined;
   }
+
   const first = bytes[pos++];
   if (first === 0x80) {
     out.push({ offset: start, message: 'indefinite length, which DER forbids' });
@@ -64,6 +65,7 @@ function walk(bytes: Uint8Array, start: number, limit: number, depth: number, ou
     }
     pos += count;
   }
+
   const contentEnd = pos + length;
   if (contentEnd > limit) {
     out.push({ offset: start, message: `length ${length} runs past the enclosing element` });

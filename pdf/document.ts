@@ -35,7 +35,7 @@ export class PdfDocument {
   readonly trailer: PdfDict | undefined;
   /** True when the xref walk failed and the objects come from a scan of the file. */
   readonly recovered: boolean;
-  /** Why the xref walk failed, when `recovered` is true. */
+  /** The error of the failed xref walk, when `recovered` is true. */
   readonly recoveryCause?: PdfError;
   /** Every object listed by any section (or found by the scan), deduplicated by location. */
   readonly objects: IndirectObject[];
@@ -112,7 +112,7 @@ export class PdfDocument {
     return result;
   }
 
-  /** The document catalog (/Root of the newest trailer), or undefined. */
+  /** Returns the document catalog (/Root of the newest trailer), or undefined. */
   catalog(): PdfDict | undefined {
     const root = this.resolve(this.trailer?.entries.get('Root'));
     if (isDict(root)) return root;

@@ -12,7 +12,7 @@ export interface ExtractedSignature {
   signerCertificate?: Uint8Array;
   /** Every certificate embedded in the CMS, as encoded there. */
   certificates: Uint8Array[];
-  /** Why this signature gave no CMS, or no signer certificate. */
+  /** The reason this signature gave no CMS or no signer certificate. */
   error?: { code: PdfErrorCode | 'signer_certificate_missing'; message: string };
 }
 

@@ -145,10 +145,10 @@ export function expectKeyword(lexer: Lexer, word: string): Token {
   return token;
 }
 
-function expectInteger(lexer: Lexer, what: string): number {
+function expectInteger(lexer: Lexer, expected: string): number {
   const token = lexer.next();
   if (token.kind !== 'number' || !token.integer || token.value < 0 || !Number.isSafeInteger(token.value)) {
-    throw new PdfError('format_failure', `expected ${what} at offset ${token.start}`, { offset: token.start });
+    throw new PdfError('format_failure', `expected ${expected} at offset ${token.start}`, { offset: token.start });
   }
   return token.value;
 }

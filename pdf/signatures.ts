@@ -30,9 +30,9 @@ export interface PdfSignature {
   /** Length of the hex-decoded /Contents including padding. */
   contentsCapacity: number;
   /**
-   * Where the /Contents hex string sits in the file: `start` is the offset of
-   * '<', `end` the offset just after '>'. Absent when the dictionary sits in an
-   * object stream, where file offsets do not exist.
+   * The position of the /Contents hex string in the file: `start` is the
+   * offset of '<' and `end` the offset just after '>'. It is absent when the
+   * dictionary is in an object stream, because file offsets do not exist there.
    */
   contentsRange?: { start: number; end: number };
   /** Object stream holding the dictionary, when compressed. */
@@ -149,15 +149,16 @@ function toSignature(dict: PdfDict, object: IndirectObject, fieldName?: string):
       cause: error,
     });
   }
-  const byteRange = dict.entries.get('ByteRange');
+
   const signature: PdfSignature = {
     objectNumber,
     generation: object.generation,
-    byteRange: isArray(byteRange) ? byteRange.items.map((item) => (typeof item === 'number' ? item : Number.NaN)) : [],
+    byteRange: readByteRange(dict.entries.get('ByteRange')),
     contents: der,
     contentsCapacity: contents.bytes.length,
     objectOffset: object.offset,
   };
+
   if (object.inObjectStream === undefined) signature.contentsRange = { start: contents.start, end: contents.end };
   else signature.inObjectStream = object.inObjectStream;
   if (fieldName !== undefined) signature.fieldName = fieldName;
@@ -171,6 +172,12 @@ function toSignature(dict: PdfDict, object: IndirectObject, fieldName?: string):
   assignText(signature, 'location', dict.entries.get('Location'));
   assignText(signature, 'contactInfo', dict.entries.get('ContactInfo'));
   return signature;
+}
+
+/** Returns /ByteRange as written: a non-number item becomes NaN, a non-array an empty list. */
+function readByteRange(value: PdfObject | undefined): number[] {
+  if (!isArray(value)) return [];
+  return value.items.map((item) => (typeof item === 'number' ? item : Number.NaN));
 }
 
 function assignName(signature: PdfSignature, key: 'filter' | 'subFilter', value: PdfObject | undefined): void {

@@ -148,10 +148,12 @@ function readXrefStream(bytes: Uint8Array, offset: number, limits: PdfLimits, bu
       objectNumber: object.objectNumber,
     });
   }
+
   const index = dict.entries.has('Index') ? numberArray(dict.entries.get('Index')) : [0, size];
   if (index.length % 2 !== 0 || index.some((n) => !Number.isSafeInteger(n) || n < 0)) {
     throw new PdfError('format_failure', `xref stream ${object.objectNumber} has an invalid /Index`, { offset });
   }
+
   const data = decodeStream(bytes, object.value, limits, object.objectNumber);
   const rowWidth = widths[0] + widths[1] + widths[2];
   const entries = new Map<number, XrefEntry>();
@@ -160,7 +162,7 @@ function readXrefStream(bytes: Uint8Array, offset: number, limits: PdfLimits, bu
     countEntries(budget, index[pair + 1], limits, offset);
     for (let i = 0; i < index[pair + 1]; i++) {
       if (rowWidth === 0 || position + rowWidth > data.length) {
-        throw new PdfError('format_failure', `xref stream ${object.objectNumber} is shorter than its /Index says`, { offset });
+        throw new PdfError('format_failure', `xref stream ${object.objectNumber} has fewer rows than its /Index lists`, { offset });
       }
       // A missing type field means type 1 (ISO 32000-2 Table 17).
       const type = widths[0] === 0 ? 1 : readField(data, position, widths[0]);

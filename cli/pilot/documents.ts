@@ -69,7 +69,7 @@ export async function generateDocument(spec: DocumentSpec): Promise<Uint8Array> 
   return pdf.save({ useObjectStreams: false });
 }
 
-/** The trailer /ID: the first 16 bytes of the SHA-256 of the spec's JSON. */
+/** Derives the trailer /ID from the first 16 bytes of the SHA-256 of the spec's JSON. */
 function documentId(spec: DocumentSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
 }

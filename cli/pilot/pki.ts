@@ -211,7 +211,7 @@ function signingAlgorithm(keyAlgorithm: KeyAlgorithm): webcrypto.Algorithm | web
   return keyAlgorithm === 'ECDSA-P256' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5' };
 }
 
-/** A random positive serial of 16 bytes whose top bit is clear, so DER needs no padding byte. */
+/** Generates a random positive 16-byte serial with the top bit clear, so DER needs no padding byte. */
 function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] % 0x7f) + 1;

@@ -28,7 +28,7 @@ export interface SampleCertificate {
   notBefore?: string;
   notAfter?: string;
   serialNumber?: string;
-  /** DER rule violations; empty for strict DER. OpenSSL 3 rejects certificates with any. */
+  /** DER rule violations, empty for strict DER; OpenSSL 3.0 rejects a certificate with a padded INTEGER. */
   derViolations: string[];
 }
 
@@ -42,12 +42,12 @@ export interface SampleFile {
   /** SHA-256 of each signature's signer certificate, in signature order, deduplicated. */
   signerCertificates: string[];
   /**
-   * Why the xref walk failed, when the objects had to be recovered by scanning
-   * the file; a signature verifier rejects such a file, but its certificates
-   * are still real.
+   * The reason the xref walk failed, when the objects were recovered by
+   * scanning the file. A signature verifier rejects such a file, but the
+   * certificates in it are still real.
    */
   recoveredBecause?: string;
-  /** Why a signature (or the whole file) gave no signer certificate; empty when all did. */
+  /** The reasons a signature or the whole file gave no signer certificate; empty when all did. */
   problems: { code: string; message: string }[];
 }
 

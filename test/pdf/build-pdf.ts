@@ -28,7 +28,7 @@ export function buildPdf(bodies: (string | Buffer)[], trailerExtra = ''): Buffer
   return Buffer.concat(parts);
 }
 
-/** A catalog with an AcroForm whose one field (object 2) is a signature with value object 3. */
+/** Builds a PDF whose AcroForm has one signature field (object 2) with value object 3. */
 export function signedPdf(signatureDictionary: string): Buffer {
   return buildPdf([
     '<< /Type /Catalog /AcroForm << /Fields [2 0 R] /SigFlags 3 >> >>',

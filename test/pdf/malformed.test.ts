@@ -22,7 +22,7 @@ function pdfError(run: () => unknown): PdfError {
   throw new Error('expected a PdfError, got a result');
 }
 
-/** A PDF whose startxref points at an xref stream with the given data and /DecodeParms. */
+/** Builds a PDF whose startxref points at a Flate xref stream with the given data. */
 function xrefStreamPdf(data: Buffer, extra = ''): Buffer {
   const head = Buffer.from('%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1');
   const offset = head.length;

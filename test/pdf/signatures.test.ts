@@ -43,7 +43,7 @@ describe('findSignatures on the signed samples', () => {
       expect(signature.filter).toBe('Adobe.PPKLite');
       expect(signature.type).toBe('Sig');
       expect(signature.fieldName).toBeDefined();
-      // The CMS is a DER SEQUENCE and the hex string holds it followed by zero padding only.
+      // The CMS is a DER SEQUENCE and the hex string contains it followed by zero padding only.
       expect(signature.contents[0]).toBe(0x30);
       const range = signature.contentsRange!;
       expect(bytes[range.start]).toBe(0x3c);
