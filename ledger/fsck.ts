@@ -86,7 +86,7 @@ export interface FsckReport {
   checkpointsChecked: number;
 }
 
-/** Most problems a report keeps: a wrecked store must not exhaust memory. */
+/** Maximum problems a report keeps, so a wrecked store cannot exhaust memory. */
 const MAX_PROBLEMS = 1000;
 /** Checkpoints read per storage call while checking them all. */
 const CHECKPOINT_PAGE = 1000;
@@ -224,7 +224,7 @@ class TreeCheck {
     }
     const leafHashes = leafHashesOf(bundle, width);
     if (leafHashes.length < width) {
-      const message = `bundle holds ${leafHashes.length} complete entries, want ${width}`;
+      const message = `bundle contains ${leafHashes.length} complete entries, want ${width}`;
       addProblem(this.#report, 'bundle_short', bundleWhere, message);
       return;
     }

@@ -63,7 +63,7 @@ class LevelStorage implements LogStorage {
   readonly #db: Database;
   #closed = false;
   #latestSize: number | undefined;
-  // Commits run one at a time, so the checkpoint order check sees the previous commit.
+  // Commits run one at a time, so the checkpoint order check reads the previous commit's size.
   #commits: Promise<void> = Promise.resolve();
 
   constructor(db: Database, latestSize: number | undefined) {

@@ -19,9 +19,9 @@ import {
 import { TILE_WIDTH, tileHashReader, tileWidth } from './tile.js';
 
 export interface LogReaderOptions {
-  /** Most full tiles kept in memory (8 KiB each); default 1024. */
+  /** Maximum full tiles kept in memory (8 KiB each); default 1024. */
   tileCacheSize?: number;
-  /** Most full entry bundles kept in memory; default 64. */
+  /** Maximum full entry bundles kept in memory; default 64. */
   bundleCacheSize?: number;
 }
 

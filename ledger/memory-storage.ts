@@ -83,7 +83,7 @@ class MemoryStorage implements LogStorage {
     // Latin-1 maps each byte to one code unit, so string order is byte order.
     const start = Buffer.from(prefix).toString('latin1');
     const keys = [...this.#open().indexKeys.keys()].filter((k) => k.startsWith(start));
-    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    keys.sort(compareStrings);
     return keys.slice(0, max).map((k) => ({
       key: new Uint8Array(Buffer.from(k, 'latin1')),
       value: this.#open().indexKeys.get(k)!,
@@ -130,6 +130,11 @@ class MemoryStorage implements LogStorage {
     if (this.#location === undefined) throw new StorageError('store_closed', 'memory store is closed');
     return this.#location;
   }
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 function tileKey(level: number, index: number): string {

@@ -1,7 +1,7 @@
 /**
- * The sequencer: the single writer of a log. Submissions wait in a bounded pool; each integration
- * takes up to `batchSize` of them (or whatever arrived within `batchInterval` of the first),
- * lets the application's batch handler turn them into entries, grows the tiles, signs a
+ * The sequencer: the single writer of a log. Submissions wait in a bounded pool. Each integration
+ * takes up to `batchSize` of them, or whatever arrived within `batchInterval` of the first. The
+ * application's batch handler turns them into entries; the sequencer grows the tiles, signs a
  * checkpoint (c2sp.org/tlog-checkpoint) and commits everything in one atomic, synced batch.
  * A submitter's promise settles only after that commit.
  */
@@ -25,7 +25,7 @@ import type { TileWriter } from './tile-writer.js';
 export type BatchDecision =
   /** Append `entry`; each index key is stored with the entry's index as its value. */
   | { entry: Uint8Array; indexKeys?: readonly Uint8Array[] }
-  /** The submission is already logged at `index` (a client's retry): answer with that entry. */
+  /** The submission is already logged at `index` (a client's retry), so the result is that entry. */
   | { index: number }
   /** Reject the submission with `error`. */
   | { error: Error };
@@ -39,7 +39,7 @@ export interface IntegrationContext {
 }
 
 /**
- * The application's side of an integration. `prepare` sees the submissions in pool order and may
+ * The application's side of an integration. `prepare` receives the submissions in pool order and may
  * stage state (such as the entries it appends). Exactly one of `committed` or `aborted` follows
  * each `prepare` call: `committed` once the batch is durable (or when it appended nothing),
  * `aborted` when the sequencer drops the staged decisions, after which it may call `prepare`
@@ -51,7 +51,7 @@ export interface BatchHandler<T> {
   aborted?(context: IntegrationContext, reason: unknown): void;
 }
 
-/** The answer to a submission, given after the commit that made it durable. */
+/** The result of a submission, returned after the commit that made it durable. */
 export interface SequencedEntry {
   index: number;
   leafHash: Uint8Array;
@@ -71,11 +71,11 @@ export interface SequencerClock {
 export interface SequencerOptions {
   /** Checkpoint origin; defaults to the signer's key name, as c2sp.org/tlog-checkpoint recommends. */
   origin?: string;
-  /** Most submissions per integration; default 256, at most 4096. */
+  /** Maximum submissions per integration; default 256, at most 4096. */
   batchSize?: number;
   /** Milliseconds an integration waits after its first submission arrives; default 200. */
   batchInterval?: number;
-  /** Most submissions waiting in the pool; default 10,000. */
+  /** Maximum submissions waiting in the pool; default 10,000. */
   maxPending?: number;
   clock?: SequencerClock;
 }
@@ -196,7 +196,7 @@ export class Sequencer<T> {
     return this.#latest;
   }
 
-  /** Why the log stopped, if it did; every later submission is rejected with `log_failed`. */
+  /** The error that stopped the log, if any. Every later submission is rejected with `log_failed`. */
   get failure(): Error | undefined {
     return this.#failure;
   }
@@ -333,7 +333,7 @@ export class Sequencer<T> {
   }
 }
 
-/** What an integration reads from its sequencer, and how it reports back. */
+/** The sequencer state an integration reads, and the callbacks it reports through. */
 interface IntegrationState<T> {
   storage: LogStorage;
   signer: NoteSigner;
@@ -391,7 +391,7 @@ class Integration<T> {
 
   /**
    * Calls the handler, then drops any append the log cannot take (too large, malformed) and
-   * asks again for the rest, since dropping shifts the indexes the handler staged.
+   * calls it again for the rest, since dropping shifts the indexes the handler staged.
    */
   async #prepare(context: IntegrationContext): Promise<BatchDecision[] | undefined> {
     const { handler } = this.#state;

@@ -79,11 +79,11 @@ export const MAX_TILE_LEVEL = 63;
 export const MAX_TILE_BYTES = 256 * HASH_SIZE;
 /** Largest stored bundle: 256 entries of 65,535 bytes, each with its 2-byte length. */
 export const MAX_BUNDLE_BYTES = 256 * (65_535 + 2);
-/** Longest application index key, in bytes. */
+/** Maximum length of an application index key, in bytes. */
 export const MAX_INDEX_KEY_BYTES = 1024;
-/** Longest checkpoint note and cosignature line stored, in UTF-16 code units. */
+/** Maximum length of a stored checkpoint note or cosignature line, in UTF-16 code units. */
 export const MAX_NOTE_LENGTH = 1 << 20;
-/** Most rows one list call returns, whatever `limit` the caller passes. */
+/** Maximum rows one list call returns, whatever `limit` the caller passes. */
 export const MAX_LIST_LIMIT = 10_000;
 
 /**
@@ -271,7 +271,7 @@ export function bundlePrefixLength(bundle: Uint8Array, width: number, index: num
 function bundleShort(index: number, complete: number, width: number): never {
   throw new StorageError(
     'bundle_short',
-    `bundle ${index} holds ${complete} complete entries, want at least ${width}`,
+    `bundle ${index} contains ${complete} complete entries, want at least ${width}`,
     { corrupt: true },
   );
 }

@@ -1,5 +1,5 @@
 /**
- * Tile and bundle writes for a growing log (c2sp.org/tlog-tiles). A TileWriter holds the right
+ * Tile and bundle writes for a growing log (c2sp.org/tlog-tiles). A TileWriter contains the right
  * edge of the tree: the compact range (one hash per complete subtree) and the partial tile of each
  * level with the partial entry bundle. Growing it by a batch of entries yields every tile and
  * bundle that changes, each written once at its final width, and a new writer; the old one stays
@@ -21,7 +21,7 @@ import { TILE_HEIGHT, TILE_WIDTH, tileHashReader, tilesForSize } from './tile.js
 
 const TILE_BYTES = TILE_WIDTH * HASH_SIZE;
 
-/** What growing the tree by one batch writes, and the writer for the grown tree. */
+/** The tiles and bundles one batch writes, and the writer for the grown tree. */
 export interface TileGrowth {
   tiles: TileWrite[];
   bundles: BundleWrite[];
@@ -87,7 +87,7 @@ export class TileWriter {
   /**
    * Appends `entries` and returns the tiles and bundles to store and the grown writer; this
    * writer is unchanged. `leafHashes`, if given, must be the entries' leaf hashes (the sequencer
-   * computes them once for its answers). Partial tiles are never hashed into a higher level: a
+   * computes them once for its results). Partial tiles are never hashed into a higher level: a
    * level-L hash appears only when a level-(L-1) tile fills up.
    * @throws NoteError `invalid_bundle` for an entry over 65,535 bytes.
    */
