@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 
-import { webcrypto } from 'node:crypto';
+import { webcrypto, type webcrypto as WebCrypto } from 'node:crypto';
+
+type CryptoKeyPair = WebCrypto.CryptoKeyPair;
 
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
