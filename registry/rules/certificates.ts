@@ -50,6 +50,7 @@ export function applyCabKeyRegister(context: RuleContext<'cabkey.register'>): vo
       status: status.status,
     });
   }
+
   const certificate = readCertificate(context, body.certificate);
   const issuer = findIssuingCa(context, certificate);
   if (issuer !== undefined && issuer.country !== cab.country) {
@@ -63,6 +64,7 @@ export function applyCabKeyRegister(context: RuleContext<'cabkey.register'>): vo
       sha256: certificate.sha256,
     });
   }
+
   const orgId = certificate.organizationIdentifier;
   if ((issuer !== undefined || orgId !== undefined) && orgId !== body.cabCode) {
     reject('cab_code_mismatch', `certificate organizationIdentifier is ${orgId ?? 'missing'}, want ${body.cabCode}`, {
@@ -77,6 +79,7 @@ export function applyCabKeyRegister(context: RuleContext<'cabkey.register'>): vo
       country: certificate.country,
     });
   }
+
   const record = certificateRecord(context, certificate, 'cab', cab.country);
   record.cabCode = body.cabCode;
   if (issuer !== undefined) record.issuerCa = issuer.sha256;
@@ -95,8 +98,8 @@ function revoke(context: RuleContext<'ca.revoke' | 'cabkey.revoke'>, role: 'ca' 
   const body: CertificateRevokeBody = context.body;
   const record = context.state.certificateAt(body.sha256);
   if (record === undefined || record.role !== role) {
-    const what = role === 'ca' ? 'national CA' : 'CAB';
-    reject('unknown_certificate', `no ${what} certificate ${body.sha256} is registered`, { sha256: body.sha256 });
+    const roleName = role === 'ca' ? 'national CA' : 'CAB';
+    reject('unknown_certificate', `no ${roleName} certificate ${body.sha256} is registered`, { sha256: body.sha256 });
   }
   requireSignerCountry(context, record.country, `certificate ${body.sha256}`);
   if (record.revocation !== undefined) {

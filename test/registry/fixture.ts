@@ -90,7 +90,7 @@ export class TestLog {
   }
 }
 
-/** A log with its genesis, a UZ and a KG CAB, and a sender and receiver in each of UZ and KG. */
+/** Starts a log with its genesis, a UZ and a KG CAB, and a sender and receiver in each of UZ and KG. */
 export function startedLog(): TestLog {
   const log = new TestLog();
   log.accept('log.genesis', log.genesisBody(), 'operator');
