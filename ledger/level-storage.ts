@@ -126,7 +126,8 @@ class LevelStorage implements LogStorage {
   async readCosignatures(size: number): Promise<string[]> {
     checkStorageNumber('checkpoint size', size);
     const value = await this.#get(numberKey(COSIGNATURES, size));
-    return value === undefined ? [] : value.toString('utf8').split('\n');
+    if (value === undefined || value.length === 0) return [];
+    return value.toString('utf8').split('\n');
   }
 
   commit(batch: StorageBatch): Promise<void> {

@@ -250,7 +250,6 @@ export class Sequencer<T> {
     const due = this.#pool[0]!.arrival + this.#batchInterval - this.#clock.now();
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      this.#schedule();
       if (this.#running === undefined && this.#pool.length > 0) this.#start();
     }, Math.max(0, due));
   }

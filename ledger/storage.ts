@@ -255,7 +255,7 @@ export async function readBundleAtWidth(
 /**
  * Returns the byte length of the first `width` entries of an encoded bundle, walking the 2-byte
  * length prefixes (c2sp.org/tlog-tiles) without copying any entry.
- * @throws StorageError `bundle_short` (`corrupt`) if the bundle holds fewer entries.
+ * @throws StorageError `bundle_short` (`corrupt`) if the bundle contains fewer entries.
  */
 export function bundlePrefixLength(bundle: Uint8Array, width: number, index: number): number {
   let offset = 0;

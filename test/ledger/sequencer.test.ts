@@ -180,7 +180,7 @@ describe('Sequencer', () => {
     expect(sequencer.pending).toBe(0);
   });
 
-  it('when more than batchSize wait, it integrates them in pool order in several batches', async () => {
+  it('when more than batchSize wait, it splits them in order', async () => {
     const { sequencer, text } = await start({ batchSize: 3 });
     const items = Array.from({ length: 8 }, (_, i) => `e${i}`);
     const pending = items.map((item) => sequencer.submit(item));
@@ -240,7 +240,7 @@ describe('Sequencer', () => {
     expect(text.committedSizes).toEqual([2]);
   });
 
-  it('when the commit fails, it rejects the batch as retryable and keeps its state', async () => {
+  it('when the commit fails, it rejects retryably and keeps state', async () => {
     const storage = flakyStorage(openMemoryStorage());
     const { sequencer, text } = await start({ batchSize: 2, storage });
     storage.failNext = true;
