@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +8,16 @@ import type { LedgerError } from '../../ledger/errors.js';
 import { hashLeaf } from '../../ledger/hash.js';
 import { openLevelStorage } from '../../ledger/level-storage.js';
 import { MemoryLocation, openMemoryStorage } from '../../ledger/memory-storage.js';
-import { generatePrivateKey, noteSigner, noteVerifier, verifierKeyOf } from '../../ledger/note.js';
+import { checkStore } from '../../ledger/fsck.js';
+import { LogReader } from '../../ledger/log.js';
+import {
+  computeKeyId,
+  ed25519PublicKey,
+  generatePrivateKey,
+  noteSigner,
+  noteVerifier,
+  verifierKeyOf,
+} from '../../ledger/note.js';
 import { rootFromLeafHashes } from '../../ledger/proof.js';
 import type { RootMismatchError } from '../../ledger/fsck.js';
 import {
@@ -368,3 +378,99 @@ describe('Sequencer', () => {
     for (const c of checkpoints) expect(c.rootHash).toEqual(rootFromLeafHashes(all.slice(0, c.size)));
   });
 });
+
+describe('Sequencer crash safety', () => {
+  it('when killed mid-stream, it keeps every acknowledged entry', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'ecert-crash-'));
+    try {
+      // Compile the ledger for a plain Node child; node_modules is linked for `level`.
+      const build = path.join(work, 'build');
+      const tsc = path.resolve('node_modules/typescript/bin/tsc');
+      const sources = ['ledger/sequencer.ts', 'ledger/level-storage.ts'];
+      const compiler = ['--outDir', build, '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+      const options = [...compiler, '--target', 'es2022', '--skipLibCheck', '--types', 'node'];
+      await run(process.execPath, [tsc, ...sources, ...options]);
+      await writeFile(path.join(work, 'package.json'), '{"type":"module"}');
+      await symlink(path.resolve('node_modules'), path.join(work, 'node_modules'), 'dir');
+
+      const data = path.join(work, 'data');
+      const child = spawn(process.execPath, ['--input-type=module', '-e', CRASH_CHILD, build, data, ORIGIN], {
+        cwd: work,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const acknowledged = await readUntil(child, 3000);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('close', resolve));
+
+      const storage = await openLevelStorage(data);
+      try {
+        const report = await checkStore(storage);
+        expect(report.problems).toEqual([]);
+        const latest = (await storage.readLatestCheckpoint())!;
+        expect(latest.size).toBeGreaterThan(Math.max(...acknowledged));
+        const reader = new LogReader(storage);
+        for (const index of acknowledged.filter((_, i) => i % 97 === 0)) {
+          expect(await reader.entry(index)).toEqual(encoder.encode(`crash entry ${index}`));
+        }
+        const sequencer = await openSequencer(storage, crashSigner, handlerOf(new TextHandler()));
+        expect(sequencer.size).toBe(latest.size);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
+// Seed of the child's log key, so the parent can reopen the log with the same signer.
+const CRASH_SEED = new Uint8Array(32).fill(9);
+const crashSigner = noteSigner({ ...generatePrivateKey(ORIGIN), ...seedKey(CRASH_SEED) });
+
+function seedKey(seed: Uint8Array) {
+  const publicKey = ed25519PublicKey(seed);
+  return { seed, publicKey, keyId: computeKeyId(ORIGIN, 1, publicKey) };
+}
+
+/**
+ * The child: appends "crash entry <i>" forever on a LevelDB store and prints each index once its
+ * submission resolves, that is after the commit.
+ */
+const CRASH_CHILD = `
+  const [build, data, origin] = process.argv.slice(1);
+  const { openLevelStorage } = await import(build + '/level-storage.js');
+  const { openSequencer } = await import(build + '/sequencer.js');
+  const note = await import(build + '/note.js');
+  const seed = new Uint8Array(32).fill(9);
+  const publicKey = note.ed25519PublicKey(seed);
+  const key = { name: origin, type: 1, seed, publicKey, keyId: note.computeKeyId(origin, 1, publicKey) };
+  const storage = await openLevelStorage(data);
+  const handler = { prepare: (items) => items.map((i) => ({ entry: new TextEncoder().encode('crash entry ' + i) })) };
+  const sequencer = await openSequencer(storage, note.noteSigner(key), handler, { batchSize: 64, batchInterval: 1 });
+  for (let i = 0; ; i++) {
+    while (sequencer.pending > 500) await new Promise((r) => setTimeout(r, 1));
+    sequencer.submit(i).then((r) => process.stdout.write(r.index + '\\n'));
+  }
+`;
+
+async function run(command: string, args: string[]): Promise<void> {
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`${path.basename(args[0] ?? command)} exited with ${String(code)}`);
+}
+
+/** Collects the indexes the child prints until `count` arrived. */
+function readUntil(child: ReturnType<typeof spawn>, count: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const indexes: number[] = [];
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) indexes.push(Number(line));
+      if (indexes.length >= count) resolve(indexes);
+    });
+    child.on('exit', (code) => reject(new Error(`child exited with ${String(code)} after ${indexes.length} entries`)));
+  });
+}
