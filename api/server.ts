@@ -1,0 +1,129 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Logger } from 'pino';
+
+import { LedgerError, ProofError, SequencerError, StorageError } from '../ledger/errors.js';
+import { RuleError } from '../registry/errors.js';
+import { parseStrictJson } from '../registry/json.js';
+import { ApiError, STATUS_BY_CODE } from './errors.js';
+import type { Hub } from './hub.js';
+import { registerEntryRoutes } from './routes/entries.js';
+import { registerLogRoutes } from './routes/log.js';
+import { registerProofRoutes } from './routes/proofs.js';
+import { registerRegistryRoutes } from './routes/registry.js';
+import { registerTileRoutes } from './routes/tiles.js';
+
+export interface ServerOptions {
+  logger?: Logger | boolean;
+}
+
+/** Largest JSON body any route takes; POST /v1/entries sets its own, smaller limit. */
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** Builds the hub's HTTP server (not yet listening). */
+export async function buildServer(hub: Hub, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: typeof options.logger === 'object' ? (options.logger as FastifyBaseLogger) : undefined,
+    logger: typeof options.logger === 'boolean' ? options.logger : undefined,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // Paths are matched exactly: /tile/0/000 and /tile/0/000/ are different resources.
+    routerOptions: { ignoreTrailingSlash: false },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  // Submissions carry signed numbers, so JSON.parse's silent rounding of integers above
+  // 2^53 must never reach them: parse strictly, and reject what does not fit.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseStrictJson(body as string, { maxBytes: DEFAULT_BODY_LIMIT }));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'ecert-ledger hub API',
+        version: '1',
+        description: 'Submissions, C2SP tiled-log reads, proofs and registry queries of an ecert-ledger hub.',
+      },
+    },
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody('route_not_found', `no route for ${request.method} ${request.url}`));
+  });
+
+  registerTileRoutes(app, hub);
+  registerLogRoutes(app, hub);
+  registerEntryRoutes(app, hub);
+  registerProofRoutes(app, hub);
+  registerRegistryRoutes(app, hub);
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
+/** Maps every error to `{error: {code, message}}` with the status its code implies. */
+function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, code, message, retryAfter } = classify(error);
+  if (status >= 500 && status !== 503) {
+    request.log.error({ err: error, code }, 'request failed');
+  } else {
+    request.log.info({ code, status }, message);
+  }
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+  return reply.code(status).send(errorBody(code, message));
+}
+
+function classify(error: unknown): { status: number; code: string; message: string; retryAfter?: number } {
+  if (error instanceof ApiError) {
+    return { status: error.statusCode, code: error.code, message: error.message, retryAfter: error.retryAfter };
+  }
+  if (error instanceof RuleError) {
+    return { status: STATUS_BY_CODE[error.code] ?? 422, code: error.code, message: error.message };
+  }
+  if (error instanceof SequencerError) {
+    const status = STATUS_BY_CODE[error.code] ?? 503;
+    return { status, code: error.code, message: error.message, retryAfter: status === 503 ? 1 : undefined };
+  }
+  if (error instanceof StorageError && error.code === 'not_found') {
+    return { status: 404, code: 'not_found', message: error.message };
+  }
+  if (error instanceof ProofError) {
+    return { status: 400, code: error.code, message: error.message };
+  }
+  if (error instanceof LedgerError) {
+    return { status: STATUS_BY_CODE[error.code] ?? 500, code: error.code, message: error.message };
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return { status: 400, code: 'invalid_parameter', message: fastifyError.message };
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'body_too_large', message: fastifyError.message };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'unsupported_media_type', message: 'send the body as application/json' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'invalid_json', message: 'the request body is empty; send a JSON document' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'invalid_request', message: fastifyError.message };
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
+    return { status: fastifyError.statusCode, code: 'invalid_request', message: fastifyError.message };
+  }
+  return { status: 500, code: 'internal_error', message: 'internal error; the hub logged the details' };
+}

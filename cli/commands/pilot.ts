@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+
+import { runPilot, type PilotOptions } from '../pilot/run.js';
+
+export function registerPilot(program: Command): void {
+  program
+    .command('pilot')
+    .summary('run the pilot scenario over HTTP and check every outcome')
+    .description(
+      'Runs the pilot: five registrars register authorities, national CAs, CABs, accreditations and\n' +
+        'signing certificates (including those found in the sample PDFs), then documents, exchanges,\n' +
+        'verification records, a key rotation, a suspension, a revocation, a registrar recovery and an\n' +
+        'exception. Without --hub it starts a hub on --data (a new temporary directory if omitted; an\n' +
+        'existing non-empty one is refused). It checks every receipt against the final checkpoint and\n' +
+        'the consistency of every checkpoint it saw, prints a summary, and exits 1 if any outcome\n' +
+        'differs from what the scenario expects.',
+    )
+    .option('--data <dir>', 'data directory for the hub the pilot starts')
+    .option('--hub <url>', 'run against this hub instead of starting one')
+    .option('--keys <dir>', "the hub's development keys (with --hub)")
+    .option('--samples <dir>', 'directory of sample signed PDFs', '../shared/samples/pdf')
+    .option('--json', 'print the summary as JSON')
+    .action(async (options: PilotOptions) => {
+      await runPilot(options);
+    });
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+
+import { createDevelopmentSetup, isEmptyDirectory } from '../../api/data-dir.js';
+import { Hub } from '../../api/hub.js';
+import { buildServer } from '../../api/server.js';
+import { LedgerError } from '../../ledger/errors.js';
+import { CliError, UsageError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { parseCount } from '../numbers.js';
+
+interface ServeOptions {
+  data: string;
+  host: string;
+  port: string;
+  batchSize?: string;
+  batchInterval?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .summary('run the hub')
+    .description(
+      'Runs the hub on a data directory. An empty or missing directory gets a development setup:\n' +
+        'a log key, a genesis for UZ, AZ, KG, PK and TJ, and every participant\'s keys in DIR/dev-keys/.\n' +
+        'For production, prepare the directory with `ecert init` first.',
+    )
+    .option('--data <dir>', 'data directory', './data')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'TCP port to listen on (0 picks a free one)', '8080')
+    .option('--batch-size <n>', 'most entries per integration', '256')
+    .option('--batch-interval <ms>', 'milliseconds an integration waits for more submissions', '200')
+    .action(async (options: ServeOptions) => {
+      await runServe(options);
+    });
+}
+
+async function runServe(options: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const port = parseCount(options.port, '--port');
+  if (port > 65535) throw new UsageError(`--port ${port} must be at most 65535`);
+  const batchSize = parseCount(options.batchSize ?? '256', '--batch-size');
+  const batchInterval = parseCount(options.batchInterval ?? '200', '--batch-interval');
+
+  if (isEmptyDirectory(options.data)) {
+    createDevelopmentSetup(options.data);
+    logger.warn(
+      { dataDir: options.data },
+      'DEVELOPMENT SETUP: created a log key, a genesis and every participant\'s private keys in ' +
+        `${options.data}/dev-keys; the operator now holds everyone's keys, so never use this directory in production`,
+    );
+  }
+
+  let hub: Hub;
+  try {
+    hub = await Hub.open({ dataDir: options.data, batchSize, batchInterval, logger });
+  } catch (error) {
+    if (error instanceof LedgerError) {
+      throw new CliError(`cannot start the hub on ${options.data} (${error.code}): ${error.message}`, 1, { cause: error });
+    }
+    throw error;
+  }
+  const app = await buildServer(hub, { logger });
+  const shutdown = async (signal: string): Promise<void> => {
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    await hub.close();
+    logger.info('stopped');
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const address = await app.listen({ host: options.host, port });
+  logger.info({ address, origin: hub.origin, size: hub.size, vkey: hub.vkey }, 'hub listening');
+}

@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs';
+
+import type { Command } from 'commander';
+
+import { LedgerError } from '../../ledger/errors.js';
+import { signEnvelope } from '../../registry/envelope.js';
+import { isKind, type Kind } from '../../registry/kinds/index.js';
+import { parseStrictJson } from '../../registry/json.js';
+import { UsageError } from '../errors.js';
+import { HubClient } from '../hub-client.js';
+import { readFlagFile, readPrivateKeyFile } from '../key-files.js';
+
+interface SubmitOptions {
+  key: string;
+  hub: string;
+  output?: string;
+}
+
+interface SubmitAnswer {
+  index: number;
+  leafHash: string;
+  checkpoint: string;
+  proof: string[];
+  receipt: string;
+}
+
+export function registerSubmit(program: Command): void {
+  program
+    .command('submit')
+    .summary('sign a record and log it')
+    .description(
+      'Signs a record body with the actor key in --key (the key name is the actor) and submits it to\n' +
+        'the hub. Prints the entry index, leaf hash and checkpoint as JSON; -o writes the receipt\n' +
+        '(c2sp.org/tlog-proof with the entry) for `ecert verify-receipt`.',
+    )
+    .argument('<kind>', 'entry kind, e.g. cab.register or document.register')
+    .argument('<body>', 'JSON file with the record body')
+    .requiredOption('--key <file>', "the actor's private key file")
+    .option('--hub <url>', 'hub base URL', 'http://127.0.0.1:8080')
+    .option('-o, --output <file>', 'write the receipt to this file')
+    .action(async (kind: string, bodyPath: string, options: SubmitOptions) => {
+      await runSubmit(kind, bodyPath, options);
+    });
+}
+
+async function runSubmit(kind: string, bodyPath: string, options: SubmitOptions): Promise<void> {
+  if (!isKind(kind)) throw new UsageError(`unknown entry kind ${JSON.stringify(kind)}; see docs/RECORDS.md`);
+  const key = readPrivateKeyFile(options.key);
+  const hub = new HubClient(options.hub);
+  let body: unknown;
+  try {
+    body = parseStrictJson(readFlagFile(bodyPath, 'body'));
+  } catch (error) {
+    if (error instanceof LedgerError) throw new UsageError(`body file ${bodyPath}: ${error.message}`);
+    throw error;
+  }
+  let envelope;
+  try {
+    envelope = signEnvelope({ kind: kind as Kind, body: body as never, actor: key.name }, key);
+  } catch (error) {
+    if (error instanceof LedgerError) {
+      throw new UsageError(`body file ${bodyPath} is not a valid ${kind} record (${error.code}): ${error.message}`);
+    }
+    throw error;
+  }
+  const answer = await hub.postJson<SubmitAnswer>('/v1/entries', envelope);
+  if (options.output !== undefined) writeFileSync(options.output, answer.receipt);
+  const { index, leafHash, checkpoint } = answer;
+  process.stdout.write(JSON.stringify({ index, leafHash, checkpoint }, null, 2) + '\n');
+}

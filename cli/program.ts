@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+
+import { registerCheckpoint } from './commands/checkpoint.js';
+import { registerFsck } from './commands/fsck.js';
+import { registerInit } from './commands/init.js';
+import { registerKeygen } from './commands/keygen.js';
+import { registerPilot } from './commands/pilot.js';
+import { registerProof } from './commands/proof.js';
+import { registerServe } from './commands/serve.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerVerifyReceipt } from './commands/verify-receipt.js';
+
+/** Builds the `ecert` command with every subcommand. */
+export function buildProgram(): Command {
+  const program = new Command('ecert')
+    .description('ecert-ledger: the verifiable ledger of a conformity-certificate exchange hub')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.configureHelp({ sortSubcommands: true });
+  registerServe(program);
+  registerInit(program);
+  registerKeygen(program);
+  registerSubmit(program);
+  registerProof(program);
+  registerCheckpoint(program);
+  registerVerifyReceipt(program);
+  registerFsck(program);
+  registerPilot(program);
+  // Subcommands inherit exitOverride only when set on each; usage errors then exit 2.
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
