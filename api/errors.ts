@@ -24,40 +24,74 @@ export class ApiError extends Error {
  * from a rule (the submission is at fault) and 500 otherwise.
  */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  // Request shape and size.
-  invalid_json: 400,
-  unsafe_integer: 400,
-  invalid_envelope: 400,
-  invalid_body: 400,
+  // Malformed requests: fix the request before sending it again.
+  invalid_request: 400,
   invalid_parameter: 400,
-  unsupported_media_type: 415,
+  invalid_json: 400,
+  invalid_utf8: 400,
+  unsafe_integer: 400,
+  non_integer_number: 400,
+  duplicate_key: 400,
+  json_too_deep: 400,
+  not_canonicalizable: 400,
+  invalid_envelope: 400,
+  unsupported_version: 400,
+  unknown_kind: 400,
+  invalid_body: 400,
+  invalid_actor: 400,
+  invalid_key_id: 400,
+  invalid_nonce: 400,
+  invalid_signature_encoding: 400,
+  invalid_signed_at: 400,
+  invalid_key: 400,
+  invalid_compromised_at: 400,
+  invalid_quorum: 400,
+  invalid_checkpoint_size: 400,
+  duplicate_participant: 400,
+  stale_signature: 400,
+  // Too large.
   body_too_large: 413,
-  entry_too_large: 413,
+  json_too_large: 413,
+  leaf_too_large: 413,
+  unsupported_media_type: 415,
+  // Not found.
   not_found: 404,
   route_not_found: 404,
-  // Actor authentication.
+  // The signer is not who it claims to be.
   invalid_signature: 401,
   unknown_actor: 401,
   key_mismatch: 401,
   actor_revoked: 401,
-  // Replay and freshness.
-  replayed_nonce: 409,
-  stale_signature: 400,
-  // Authorisation.
-  not_authorised: 403,
+  // The signer may not make this entry.
   wrong_country: 403,
   wrong_signer: 403,
-  not_sender: 403,
   not_receiver: 403,
-  // Conflicts with the registry state.
+  not_party: 403,
+  self_approval: 403,
+  // The entry conflicts with what the log already holds.
+  replayed_nonce: 409,
+  genesis_exists: 409,
+  actor_exists: 409,
+  witness_exists: 409,
   cab_exists: 409,
   certificate_exists: 409,
   document_exists: 409,
   exchange_exists: 409,
-  genesis_exists: 409,
-  // Overload and shutdown.
+  exchange_acknowledged: 409,
+  exchange_purged: 409,
+  duplicate_approval: 409,
+  request_closed: 409,
+  key_unchanged: 409,
+  // Rules of the registry: codes not listed here answer 422.
+  certificate_expired: 422,
+  certificate_invalid: 422,
+  // The hub cannot take the entry now: retry later (503 with Retry-After).
   pool_full: 503,
-  log_closed: 503,
+  closed: 503,
   commit_failed: 503,
+  storage_unavailable: 503,
   log_failed: 503,
+  log_time_regressed: 503,
+  // A fault of the hub itself.
+  internal_error: 500,
 };

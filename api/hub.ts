@@ -94,7 +94,7 @@ export class Hub {
         origin: logKey.name,
         batchSize: options.batchSize,
         batchInterval: options.batchInterval,
-        clock: options.clock,
+        clock: monotonicClock(options.clock ?? systemClock, () => registry.state.lastLoggedAt ?? 0),
       });
       const hub = new Hub(logKey, storage, registry, sequencer);
       if (sequencer.size === 0) {
@@ -169,6 +169,24 @@ export class Hub {
     await this.#sequencer.close();
     await this.#storage.close();
   }
+}
+
+const systemClock: SequencerClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/**
+ * Keeps integration times from going backwards when the system clock is stepped back: an entry's
+ * `loggedAt` is never before the previous entry's, which the registry rules require.
+ */
+function monotonicClock(clock: SequencerClock, lastLoggedAt: () => number): SequencerClock {
+  return {
+    now: () => Math.max(clock.now(), lastLoggedAt()),
+    setTimeout: (callback, ms) => clock.setTimeout(callback, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
 }
 
 /**
