@@ -6,6 +6,7 @@ import { registerInit } from './commands/init.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerPilot } from './commands/pilot.js';
 import { registerProof } from './commands/proof.js';
+import { registerSchemas } from './commands/schemas.js';
 import { registerServe } from './commands/serve.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerVerifyReceipt } from './commands/verify-receipt.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCheckpoint(program);
   registerVerifyReceipt(program);
   registerFsck(program);
+  registerSchemas(program);
   registerPilot(program);
   // Subcommands inherit exitOverride only when set on each; usage errors then exit 2.
   for (const command of program.commands) command.exitOverride();

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, X509Certificate as OpenSslCertificate } from 'node:crypto';
 
 import { BasicConstraintsExtension, X509Certificate } from '@peculiar/x509';
 import * as asn1js from 'asn1js';
@@ -52,6 +52,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   }
   const copy = new Uint8Array(der);
   const outer = parseOuterStructure(copy);
+  requireStrictDer(copy);
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(copy);
@@ -74,6 +75,19 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     spki: new Uint8Array(certificate.publicKey.rawData),
     ...outer,
   };
+}
+
+/**
+ * Rejects certificates that are not strict DER. @peculiar/x509 and asn1js accept BER leniencies
+ * such as an INTEGER serial number with a redundant leading zero byte, which other verifiers
+ * reject; OpenSSL's DER decoder (through node:crypto) does not, so a certificate must pass both.
+ */
+function requireStrictDer(der: Uint8Array): void {
+  try {
+    new OpenSslCertificate(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
+  } catch (cause) {
+    throw invalid('certificate is not strict DER X.509: the OpenSSL decoder rejects it', cause);
+  }
 }
 
 /**

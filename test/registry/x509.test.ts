@@ -63,3 +63,25 @@ describe('x509', () => {
     expect(codeOf(() => parseCertificate(new Uint8Array(20_000)))).toBe('certificate_invalid');
   });
 });
+
+describe('x509 strict DER', () => {
+  it('rejects a serial number with a redundant leading zero', async () => {
+    // BadEncodedCMS.pdf (from the DSS test suite) embeds a signer certificate whose serial
+    // INTEGER starts with a 0x00 byte that DER forbids; lenient ASN.1 parsers accept it.
+    const { readFileSync } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    const { extractSignerCertificates } = await import('../../pdf/extract.js');
+    const pdf = readFileSync(resolve(__dirname, '../../../shared/samples/pdf/BadEncodedCMS.pdf'));
+    const [signature] = extractSignerCertificates(new Uint8Array(pdf));
+    expect(signature?.signerCertificate).toBeDefined();
+    let error: unknown;
+    try {
+      parseCertificate(signature!.signerCertificate!);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RuleError);
+    expect((error as RuleError).code).toBe('certificate_invalid');
+    expect((error as RuleError).message).toMatch(/strict DER/);
+  });
+});
