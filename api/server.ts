@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import type { Logger } from 'pino';
 
@@ -48,6 +49,9 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
     }
   });
 
+  // Only entry bundles are worth compressing (c2sp.org/tlog-tiles says they SHOULD be); hash
+  // tiles are random bytes. Routes opt in with reply.compress().
+  await app.register(compress, { global: false, encodings: ['gzip'], customTypes: /^application\/octet-stream$/ });
   await app.register(swagger, {
     openapi: {
       info: {

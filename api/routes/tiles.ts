@@ -44,10 +44,10 @@ export function registerTileRoutes(app: FastifyInstance, hub: Hub): void {
       const bytes = tile.entries
         ? await hub.reader.bundle(tile.index, tile.width)
         : await hub.reader.tile(tile.level, tile.index, tile.width);
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('cache-control', IMMUTABLE)
-        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      void reply.header('content-type', 'application/octet-stream').header('cache-control', IMMUTABLE);
+      if (!tile.entries) return reply.send(body);
+      return reply.header('vary', 'accept-encoding').compress(body);
     },
   );
 }
