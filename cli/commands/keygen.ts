@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import { keyFileStem } from '../key-files.js';
 
 interface KeygenOptions {
+  name?: string;
   cosigner?: boolean;
   out: string;
   force?: boolean;
@@ -28,12 +29,20 @@ export function registerKeygen(program: Command): void {
         'and <name>.vkey (the public verifier key, one line) into --out. The name is the actor name the\n' +
         "key signs as, e.g. registrar:UZ, authority:KG or witness:KG; ':' becomes '-' in file names.",
     )
-    .argument('<name>', 'actor or key name (no spaces, no "+")')
+    .argument('[name]', 'actor or key name (no spaces, no "+"); or give it with --name')
+    .option('--name <name>', 'actor or key name, instead of the argument')
     .option('--cosigner', 'make a witness cosigning key (note signature type 0x04) instead of a signing key')
     .option('--out <dir>', 'directory to write the key files into', '.')
     .option('--force', 'overwrite existing key files')
-    .action((name: string, options: KeygenOptions) => {
-      runKeygen(name, options);
+    .action((name: string | undefined, options: KeygenOptions) => {
+      const chosen = name ?? options.name;
+      if (chosen === undefined) {
+        throw new UsageError('give the key name, e.g. `ecert keygen registrar:UZ` or `ecert keygen --cosigner witness:KG`');
+      }
+      if (name !== undefined && options.name !== undefined && name !== options.name) {
+        throw new UsageError(`the name argument ${name} differs from --name ${options.name}; give one`);
+      }
+      runKeygen(chosen, options);
     });
 }
 
