@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+
+import { formatUtcTime } from '../../registry/formats.js';
+import type { DocumentBody } from '../../registry/kinds/document.js';
+import { mapConcurrent } from './concurrency.js';
+import { DAY_MS, SUBMIT_CONCURRENCY, type PilotContext } from './context.js';
+import { generateDocument, type DocumentSpec } from './documents.js';
+import type { DocumentPlan } from './scenario.js';
+
+/** A document the hub registered in this run. */
+export interface RegisteredDocument {
+  plan: DocumentPlan;
+  sha256: string;
+}
+
+/** An exchange of a registered document, with what was logged for it. */
+export interface PilotExchange {
+  exchangeId: string;
+  document: RegisteredDocument;
+  from: string;
+  to: string;
+  received: boolean;
+}
+
+const APPLICANTS = [
+  { name: 'Samarkand Home Appliances LLC', address: '12 Registan Street, Samarkand' },
+  { name: 'Caspian Electric JSC', address: '45 Neftchilar Avenue, Baku' },
+  { name: 'Ala-Too Trade Ltd', address: '7 Chui Avenue, Bishkek' },
+  { name: 'Indus Footwear (Pvt) Ltd', address: 'Plot 19, Industrial Estate, Sialkot' },
+  { name: 'Pamir Textile OJSC', address: '88 Rudaki Avenue, Dushanbe' },
+];
+
+/**
+ * Registers every document of the scenario, in parallel: a generated CC or TR (SHA-256 of
+ * its PDF bytes) or a sample PDF (its SHA-256), by the authority of the issuer's country.
+ * A sample an earlier run registered must be rejected with `document_exists`, since a hash
+ * names one document forever; it then takes no part in the exchanges. One document
+ * submitted by another country's authority must be rejected with `wrong_country`.
+ */
+export async function registerDocuments(context: PilotContext): Promise<RegisteredDocument[]> {
+  const { session, scenario, mirror } = context;
+  const today = formatUtcTime(Date.now()).slice(0, 10);
+  const validUntil = formatUtcTime(Date.now() + 3 * 365 * DAY_MS).slice(0, 10);
+  const registered = await mapConcurrent(scenario.documents, SUBMIT_CONCURRENCY, async (plan, position) => {
+    const sha256 = plan.source.kind === 'sample' ? plan.source.sha256 : await generatedSha256(plan, position, today, validUntil);
+    const body = documentBody(plan, sha256, today, validUntil);
+    const existing = mirror.registry.state.documentBySha256(sha256);
+    const expect = existing === undefined ? 'accepted' : 'document_exists';
+    const receipt = await session.submit(`register ${plan.label}`, 'document.register', body, `authority:${plan.issuer.country}`, { expect });
+    return receipt === undefined ? undefined : { plan, sha256 };
+  });
+
+  const plan = scenario.documents[0]!;
+  const foreign = scenario.countries.find((country) => country !== plan.issuer.country)!;
+  const sha256 = createHash('sha256').update(`foreign registration of ${plan.number}`).digest('hex');
+  await session.submit(
+    `reject authority:${foreign} registering a document of ${plan.issuer.code}`,
+    'document.register',
+    documentBody(plan, sha256, today, validUntil),
+    `authority:${foreign}`,
+    { expect: 'wrong_country' },
+  );
+  return registered.filter((document) => document !== undefined);
+}
+
+/**
+ * Runs one exchange per registered document across country pairs: `exchange.send` by the
+ * sender's authority, `exchange.deliver` by the operator, `exchange.receive` by the
+ * receiver's authority, each step for all exchanges in parallel. The sender trying to
+ * acknowledge must be rejected with `not_receiver`, and the receiver raises a query where
+ * the scenario says so.
+ */
+export async function runExchanges(context: PilotContext, documents: readonly RegisteredDocument[]): Promise<PilotExchange[]> {
+  const { session, scenario } = context;
+  const exchanges: PilotExchange[] = documents.map((document, position) => ({
+    exchangeId: `pilot-${scenario.runNumber}-${String(position + 1).padStart(3, '0')}`,
+    document,
+    from: document.plan.issuer.country,
+    to: document.plan.to,
+    received: false,
+  }));
+
+  const sent = await mapConcurrent(exchanges, SUBMIT_CONCURRENCY, (exchange) =>
+    session.submit(
+      `send ${exchange.document.plan.label} from ${exchange.from} to ${exchange.to}`,
+      'exchange.send',
+      {
+        exchangeId: exchange.exchangeId,
+        documentSha256: exchange.document.sha256,
+        from: exchange.from,
+        to: exchange.to,
+        channel: 'hub',
+        header: { subject: `${exchange.document.plan.type} ${exchange.document.plan.number}`, reference: exchange.exchangeId },
+      },
+      `authority:${exchange.from}`,
+    ),
+  );
+  const open = exchanges.filter((_, position) => sent[position] !== undefined);
+
+  await mapConcurrent(open, SUBMIT_CONCURRENCY, (exchange) =>
+    session.submit(`deliver ${exchange.exchangeId}`, 'exchange.deliver', { exchangeId: exchange.exchangeId, status: 'delivered', attempts: 1 }, 'operator'),
+  );
+
+  const probe = open[0];
+  if (probe !== undefined) {
+    await session.submit(
+      `reject authority:${probe.from} acknowledging its own exchange ${probe.exchangeId}`,
+      'exchange.receive',
+      { exchangeId: probe.exchangeId, acknowledgement: 'positive' },
+      `authority:${probe.from}`,
+      { expect: 'not_receiver' },
+    );
+  }
+
+  await mapConcurrent(open, SUBMIT_CONCURRENCY, async (exchange) => {
+    const { acknowledgement } = exchange.document.plan;
+    const body =
+      acknowledgement === 'positive'
+        ? { exchangeId: exchange.exchangeId, acknowledgement }
+        : { exchangeId: exchange.exchangeId, acknowledgement, reason: acknowledgementReason(acknowledgement) };
+    const receipt = await session.submit(`acknowledge ${exchange.exchangeId}`, 'exchange.receive', body, `authority:${exchange.to}`);
+    exchange.received = receipt !== undefined;
+  });
+
+  await mapConcurrent(
+    open.filter((exchange) => exchange.document.plan.query),
+    SUBMIT_CONCURRENCY,
+    (exchange) =>
+      session.submit(
+        `raise a query on ${exchange.exchangeId}`,
+        'exchange.exception',
+        {
+          exchangeId: exchange.exchangeId,
+          reason: 'query',
+          text: `Please confirm the rated power stated in ${exchange.document.plan.number} before release for free circulation.`,
+        },
+        `authority:${exchange.to}`,
+      ),
+  );
+  return open;
+}
+
+function acknowledgementReason(acknowledgement: 'warning' | 'negative'): string {
+  return acknowledgement === 'warning'
+    ? 'received; the PDF signature is not verified yet'
+    : 'received; the registry does not support the issuer for this document';
+}
+
+function documentBody(plan: DocumentPlan, sha256: string, issuedOn: string, validUntil: string): DocumentBody {
+  const body: DocumentBody = {
+    type: plan.type,
+    number: plan.number,
+    issuer: plan.issuer.code,
+    sha256,
+    issuedOn,
+    product: { description: plan.product.description, hsCodes: [...plan.product.hsCodes] },
+    regulations: [...plan.product.regulations],
+    standards: [...plan.product.standards],
+    related: [],
+  };
+  if (plan.type === 'CC') body.validUntil = validUntil;
+  return body;
+}
+
+async function generatedSha256(plan: DocumentPlan, position: number, issuedAt: string, validUntil: string): Promise<string> {
+  const spec: DocumentSpec = {
+    type: plan.type,
+    number: plan.number,
+    issuer: { cabCode: plan.issuer.code, cabName: plan.issuer.name, country: plan.issuer.country },
+    applicant: APPLICANTS[position % APPLICANTS.length]!,
+    product: { description: plan.product.description, hsCodes: [...plan.product.hsCodes] },
+    regulations: [...plan.product.regulations],
+    standards: [...plan.product.standards],
+    issuedAt,
+  };
+  if (plan.type === 'CC') spec.validUntil = validUntil;
+  const pdf = await generateDocument(spec);
+  return createHash('sha256').update(pdf).digest('hex');
+}
