@@ -112,6 +112,7 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
     decisions: sortedObject(tally.byDecision),
     exchanges: exchanges.length,
     logSize: audit.logSize,
+    checkpoint: mirror.checkpoint.note,
     receiptsChecked: audit.receiptsChecked,
     checkpointsChecked: audit.checkpointsChecked,
     outcomesChecked: outcomes.outcomesChecked,

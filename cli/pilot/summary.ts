@@ -18,6 +18,8 @@ export interface PilotSummary {
   decisions: Record<string, number>;
   exchanges: number;
   logSize: number;
+  /** The newest checkpoint the audit checked everything against, as a signed note. */
+  checkpoint: string;
   receiptsChecked: number;
   checkpointsChecked: number;
   outcomesChecked: number;
