@@ -1,0 +1,167 @@
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from '@cantoo/pdf-lib';
+
+import { PdfSignError } from './sign-errors.js';
+
+/** Values of the new signature dictionary and its field. */
+export interface PlaceholderOptions {
+  /** Bytes reserved for the DER CMS in /Contents; the hex string is twice as long. */
+  contentsSize: number;
+  /** /M, the claimed signing time; unsigned in PAdES-BASELINE-B. */
+  time: Date;
+  name?: string;
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+}
+
+/** The PDF with the placeholders and where they sit. */
+export interface PreparedPdf {
+  bytes: Uint8Array;
+  /** Offset and width of the /ByteRange array placeholder. */
+  byteRangeStart: number;
+  byteRangeWidth: number;
+  /** Offset of the '<' that opens /Contents and offset just after its '>'. */
+  contentsStart: number;
+  contentsEnd: number;
+}
+
+// A name stands in for each number so the array is wide enough for any file
+// offset of up to 10 digits; the patched array is padded to the same width.
+const BYTE_RANGE_PLACEHOLDER = '**********';
+// ISO 32000-2 §12.7.5.5, Table 225: SignaturesExist (1) + AppendOnly (2).
+const SIG_FLAGS = 3;
+// ISO 32000-2 §12.5.3, Table 167: Print (4) + Locked (128).
+const WIDGET_FLAGS = 132;
+
+/**
+ * Appends an incremental update (ISO 32000-2 §7.5.6) that adds an invisible
+ * signature field on the first page, with a signature dictionary whose
+ * /ByteRange and /Contents are placeholders. The input stays an exact prefix
+ * of the output. The update uses a classic xref table and no object streams,
+ * so the signature dictionary has file offsets that can be patched.
+ *
+ * @throws PdfSignError `invalid_pdf`, `encrypted_pdf`, or `placeholder_not_found`
+ *   when the written update does not contain each placeholder exactly once.
+ */
+export async function addSignaturePlaceholder(pdf: Uint8Array, options: PlaceholderOptions): Promise<PreparedPdf> {
+  const document = await loadForUpdate(pdf);
+  const context = document.context;
+  const pages = document.getPages();
+  if (pages.length === 0) throw new PdfSignError('invalid_pdf', 'the PDF has no page to put the signature field on');
+  const page = pages[0];
+
+  const byteRange = context.obj([0, PDFName.of(BYTE_RANGE_PLACEHOLDER), PDFName.of(BYTE_RANGE_PLACEHOLDER), PDFName.of(BYTE_RANGE_PLACEHOLDER)]);
+  const contents = PDFHexString.of('0'.repeat(options.contentsSize * 2));
+  const signature = context.obj({
+    Type: 'Sig',
+    Filter: 'Adobe.PPKLite',
+    SubFilter: 'ETSI.CAdES.detached',
+    ByteRange: byteRange,
+    Contents: contents,
+    M: PDFString.fromDate(options.time),
+  });
+  setText(signature, 'Name', options.name);
+  setText(signature, 'Reason', options.reason);
+  setText(signature, 'Location', options.location);
+  setText(signature, 'ContactInfo', options.contactInfo);
+  const signatureRef = context.register(signature);
+
+  const fields = formFields(document);
+  // A zero-size Rect makes the widget invisible, and such a widget needs no
+  // appearance stream (ISO 32000-2 §12.5.5).
+  const widget = context.obj({
+    Type: 'Annot',
+    Subtype: 'Widget',
+    FT: 'Sig',
+    Rect: [0, 0, 0, 0],
+    F: WIDGET_FLAGS,
+    T: PDFHexString.fromText(freeFieldName(fields)),
+    V: signatureRef,
+    P: page.ref,
+  });
+  const widgetRef = context.register(widget);
+  page.node.addAnnot(widgetRef);
+  fields.push(widgetRef);
+
+  const bytes = await document.commit({ useObjectStreams: false });
+  checkPrefix(pdf, bytes);
+  const byteRangeStart = findOnce(bytes, pdf.length, byteRange.toString(), '/ByteRange');
+  const contentsStart = findOnce(bytes, pdf.length, contents.toString(), '/Contents');
+  return {
+    bytes,
+    byteRangeStart,
+    byteRangeWidth: byteRange.toString().length,
+    contentsStart,
+    contentsEnd: contentsStart + contents.toString().length,
+  };
+}
+
+async function loadForUpdate(pdf: Uint8Array): Promise<PDFDocument> {
+  let document: PDFDocument;
+  try {
+    // updateMetadata: false, or pdf-lib would rewrite /Producer and /ModDate in the update.
+    document = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false, ignoreEncryption: true });
+  } catch (error) {
+    throw new PdfSignError('invalid_pdf', `@cantoo/pdf-lib cannot load the PDF: ${(error as Error).message}`, { cause: error });
+  }
+  if (document.isEncrypted) {
+    throw new PdfSignError('encrypted_pdf', 'the PDF is encrypted; decrypt it before signing');
+  }
+  return document;
+}
+
+/** Returns the AcroForm's /Fields array, creating the form and the array when absent. */
+function formFields(document: PDFDocument): PDFArray {
+  const context = document.context;
+  let acroForm = document.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict);
+  if (!acroForm) {
+    acroForm = context.obj({});
+    document.catalog.set(PDFName.of('AcroForm'), context.register(acroForm));
+  }
+  let fields = acroForm.lookupMaybe(PDFName.of('Fields'), PDFArray);
+  if (!fields) {
+    fields = context.obj([]);
+    acroForm.set(PDFName.of('Fields'), fields);
+  }
+  acroForm.set(PDFName.of('SigFlags'), PDFNumber.of(SIG_FLAGS));
+  return fields;
+}
+
+/** Returns the first of Signature1, Signature2, … that no top-level field uses. */
+function freeFieldName(fields: PDFArray): string {
+  const taken = new Set<string>();
+  for (let index = 0; index < fields.size(); index++) {
+    const field = fields.lookupMaybe(index, PDFDict);
+    const name = field?.lookup(PDFName.of('T'));
+    if (name instanceof PDFString || name instanceof PDFHexString) taken.add(name.decodeText());
+  }
+  let number = 1;
+  while (taken.has(`Signature${number}`)) number++;
+  return `Signature${number}`;
+}
+
+function setText(dict: PDFDict, key: string, value: string | undefined): void {
+  if (value !== undefined) dict.set(PDFName.of(key), PDFHexString.fromText(value));
+}
+
+function checkPrefix(original: Uint8Array, updated: Uint8Array): void {
+  const prefix = updated.subarray(0, original.length);
+  if (updated.length <= original.length || Buffer.compare(prefix, original) !== 0) {
+    throw new PdfSignError('invalid_pdf', 'the incremental update did not keep the original bytes as its prefix');
+  }
+}
+
+/** Returns the offset of the only occurrence of `text` at or after `from`. */
+function findOnce(bytes: Uint8Array, from: number, text: string, what: string): number {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const needle = Buffer.from(text, 'latin1');
+  const first = buffer.indexOf(needle, from);
+  const second = first < 0 ? -1 : buffer.indexOf(needle, first + 1);
+  if (first < 0 || second >= 0) {
+    throw new PdfSignError(
+      'placeholder_not_found',
+      `the ${what} placeholder occurs ${first < 0 ? 'nowhere' : 'more than once'} in the incremental update`,
+    );
+  }
+  return first;
+}
