@@ -13,7 +13,7 @@ import { failed, passed, type CheckReport } from './indications.js';
  * not change the verdict, and one already in effect then does.
  */
 
-/** The accreditation standard each document type needs: ISO/IEC 17065 for a CC, 17025 for a TR. */
+/** Returns the accreditation standard a document type needs: ISO/IEC 17065 for a CC, 17025 for a TR. */
 export function requiredStandard(type: DocumentType): AccreditationStandard {
   return type === 'CC' ? 'ISO/IEC 17065' : 'ISO/IEC 17025';
 }

@@ -2,7 +2,7 @@ import { NoteError } from '../ledger/errors.js';
 import { noteVerifier, openNote, parseNote, type NoteVerifier } from '../ledger/note.js';
 import type { RegistryState } from '../registry/state.js';
 
-/** Which witnesses must cosign a checkpoint before a verifier relies on it. */
+/** The witnesses that must cosign a checkpoint before a verifier relies on it, and how many. */
 export interface WitnessPolicy {
   witnesses: readonly { name: string; key: string }[];
   /** Distinct witnesses whose cosignature must verify; 0 accepts the log's signature alone. */
@@ -30,8 +30,8 @@ export interface QuorumCount {
 
 /**
  * Counts the policy's witnesses that cosigned `note`. A signature line that names a
- * witness key but does not verify counts for nothing; it does not fail the count,
- * because the note's text is what the caller checked with the log key.
+ * witness key but does not verify counts for nothing. It does not fail the count, because
+ * the caller checks the note's text with the log key.
  */
 export function countCosignatures(note: string, policy: WitnessPolicy): QuorumCount {
   parseNote(note);

@@ -16,7 +16,7 @@ export interface AuditTally {
 }
 
 /**
- * The closing audit against the hub's newest checkpoint. Every receipt the run got must
+ * Audits the run against the hub's newest checkpoint. Every receipt the run got must
  * prove its entry in its own checkpoint, carry the leaf hash of the entry the mirror
  * fetched, and be provable in the newest checkpoint with a fresh inclusion proof. Every
  * checkpoint the run saw must verify and be consistent with the newest one.

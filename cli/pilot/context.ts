@@ -3,7 +3,7 @@ import type { OutcomeLog } from './outcomes.js';
 import type { Scenario } from './scenario.js';
 import type { HubSession } from './session.js';
 
-/** What every step of the pilot works with. */
+/** The session, log mirror, scenario and outcome log that every step of the pilot uses. */
 export interface PilotContext {
   session: HubSession;
   mirror: LogMirror;

@@ -33,8 +33,8 @@ const APPLICANTS = [
 /**
  * Registers every document of the scenario, in parallel: a generated CC or TR (SHA-256 of
  * its PDF bytes) or a sample PDF (its SHA-256), by the authority of the issuer's country.
- * A sample an earlier run registered must be rejected with `document_exists`, since a hash
- * names one document forever; it then takes no part in the exchanges. One document
+ * A hash names one document forever, so a sample an earlier run registered must be
+ * rejected with `document_exists`. Such a sample then takes no part in the exchanges. One document
  * submitted by another country's authority must be rejected with `wrong_country`.
  */
 export async function registerDocuments(context: PilotContext): Promise<RegisteredDocument[]> {
@@ -68,7 +68,7 @@ export async function registerDocuments(context: PilotContext): Promise<Register
  * sender's authority, `exchange.deliver` by the operator, `exchange.receive` by the
  * receiver's authority, each step for all exchanges in parallel. The sender trying to
  * acknowledge must be rejected with `not_receiver`, and the receiver raises a query where
- * the scenario says so.
+ * the scenario plans one.
  */
 export async function runExchanges(context: PilotContext, documents: readonly RegisteredDocument[]): Promise<PilotExchange[]> {
   const { session, scenario } = context;

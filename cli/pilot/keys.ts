@@ -57,7 +57,7 @@ function readKey(directory: string, actor: string): PrivateKey {
     throw new UsageError(`${path} is not a note private key: ${error.message}`, { cause: error });
   }
   if (key.name !== actor || key.type !== SIG_TYPE_ED25519) {
-    throw new UsageError(`${path} holds a key named ${key.name} of type ${key.type}, want an Ed25519 key named ${actor}`);
+    throw new UsageError(`${path} contains a key named ${key.name} of type ${key.type}, want an Ed25519 key named ${actor}`);
   }
   return key;
 }

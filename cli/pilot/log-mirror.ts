@@ -16,10 +16,10 @@ const FETCH_CONCURRENCY = 8;
 
 /**
  * A copy of the hub's log rebuilt from what it serves over the c2sp.org/tlog-tiles read
- * API, trusting nothing else: each checkpoint must carry the log key's signature, each
- * entry bundle must hash to its level-0 tile, the leaves must give the checkpoint's root,
- * and the entries must replay under the registry rules. The registry state it yields
- * answers the as-of queries of checks 1 to 3.
+ * API, trusting nothing else. Each checkpoint must carry the log key's signature, and each
+ * entry bundle must hash to its level-0 tile. The leaves must give the checkpoint's root,
+ * and the entries must replay under the registry rules. The replayed registry state
+ * serves the as-of queries of checks 1 to 3.
  */
 export class LogMirror {
   readonly #client: HubClient;
@@ -76,6 +76,7 @@ export class LogMirror {
     const note = await this.#client.getText('/checkpoint');
     const checkpoint = this.#open(note);
     const previous = this.size;
+
     if (checkpoint.size < previous) {
       throw new CliError(`the hub's checkpoint has size ${checkpoint.size}, smaller than the ${previous} entries mirrored before`);
     }
@@ -83,12 +84,14 @@ export class LogMirror {
     const lastTile = Math.ceil(checkpoint.size / TILE_WIDTH);
     const tiles = Array.from({ length: lastTile - firstTile }, (_, offset) => firstTile + offset);
     const fetched = await mapConcurrent(tiles, FETCH_CONCURRENCY, (tile) => this.#fetchTile(tile, checkpoint.size));
+
     const entries = this.#entries.slice(0, firstTile * TILE_WIDTH);
     const leafHashes = this.#leafHashes.slice(0, firstTile * TILE_WIDTH);
     for (const tile of fetched) {
       entries.push(...tile.entries);
       leafHashes.push(...tile.leafHashes);
     }
+
     const root = rootFromLeafHashes(leafHashes);
     if (!equalHashes(root, checkpoint.rootHash)) {
       throw new CliError(`the ${checkpoint.size} leaves the hub serves do not give the root of its checkpoint`);
@@ -99,6 +102,7 @@ export class LogMirror {
         throw new CliError(`entry ${index} changed since the checkpoint of size ${previous}`);
       }
     }
+
     this.#registry = replay(entries);
     this.#entries.splice(0, this.#entries.length, ...entries);
     this.#leafHashes.splice(0, this.#leafHashes.length, ...leafHashes);

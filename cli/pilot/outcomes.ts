@@ -1,4 +1,4 @@
-/** What the scenario expects of a submission: `accepted`, or the code the hub must reject it with. */
+/** The expected outcome of a submission: `accepted`, or the code the hub must reject it with. */
 export type Expectation = 'accepted' | string;
 
 /** An outcome that differs from what the scenario expects. */
@@ -12,7 +12,7 @@ export interface Mismatch {
 /**
  * Every outcome of the run compared with the scenario's expectation: submissions (accepted
  * or rejected with a code), verification results, and the final log checks. The pilot
- * passes only when this holds no mismatch.
+ * passes only when this log contains no mismatch.
  */
 export class OutcomeLog {
   readonly mismatches: Mismatch[] = [];

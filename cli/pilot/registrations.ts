@@ -101,7 +101,7 @@ async function accredit(context: PilotContext, plan: CabPlan, standard: CabPlan[
 
 /**
  * Registers every signer certificate found in the sample PDFs for one of the pilot's
- * CABs. What the hub must answer is derived from each certificate (see
+ * CABs. The code the hub must return is derived from each certificate (see
  * expectRegistration), never from a list of files.
  */
 export async function registerSampleCertificates(context: PilotContext, certificates: readonly SampleCertificate[]): Promise<void> {

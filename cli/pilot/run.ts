@@ -146,8 +146,8 @@ function readSampleDirectory(directory: string): SampleSet {
 
 /**
  * Requires every registrar's current key in the log to be the one in the keys directory.
- * A run rotates keys and restores them at its end; a run that stopped halfway leaves the
- * log with keys nobody has.
+ * A run rotates keys and restores them at its end, so a run that stopped halfway leaves
+ * keys in the log that no keys file contains.
  */
 function checkRegistrarKeys(state: RegistryState, keys: PilotKeys, countries: readonly string[]): void {
   for (const country of countries) {
@@ -169,5 +169,5 @@ async function chooseRunNumber(session: HubSession, countries: readonly string[]
     const runNumber = String(randomInt(0, 1_000_000)).padStart(6, '0');
     if (!(await isCabRegistered({ session }, `${country}-${accreditationBodyOf(country).code}-${runNumber}01`))) return runNumber;
   }
-  throw new CliError('found no unused run number in 20 attempts; the hub holds too many pilot runs');
+  throw new CliError('found no unused run number in 20 attempts; start the pilot against a new hub');
 }

@@ -4,7 +4,7 @@ import { BasicConstraintsExtension, X509Certificate } from '@peculiar/x509';
 
 import type { SampleCertificate } from './samples.js';
 
-/** The answer the scenario expects to a `cabkey.register` of a sample certificate, and why. */
+/** The outcome the scenario expects of a `cabkey.register` of a sample certificate, and why. */
 export interface CertificateExpectation {
   expected: 'accepted' | string;
   reason: string;
@@ -14,7 +14,7 @@ export interface CertificateExpectation {
 const ORGANIZATION_IDENTIFIER = '2.5.4.97';
 
 /**
- * Derives what the hub must answer when a registrar registers a sample signer certificate
+ * Derives the outcome the hub must return when a registrar registers a sample signer certificate
  * for CAB `cab` at time `now`, from the certificate's own facts, in the order the registry
  * checks them: a certificate that is not strict DER is invalid whatever else it says; then
  * its validity window; then whether it is registered already; then the CAB binding of a

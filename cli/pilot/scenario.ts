@@ -204,7 +204,7 @@ export function buildScenario(
   return { runNumber, countries: [...countries], cabs, documents };
 }
 
-/** The three documents meant to fail checks 1, 2 and 3. */
+/** Builds the three documents meant to fail checks 1, 2 and 3. */
 function failingDocuments(runNumber: string, countries: readonly string[], cabs: CabPlan[], suspended: CabPlan): DocumentPlan[] {
   const certificationBody = (country: string): CabPlan =>
     cabs.find((plan) => plan.country === country && plan.type === 'certification-body' && !plan.suspended)!;
@@ -221,7 +221,7 @@ function failingDocuments(runNumber: string, countries: readonly string[], cabs:
     failures: [{ id: 'cab-authority', subIndication: 'NOT_AUTHORISED' }],
   };
   const testIssuer = certificationBody(countries[2]!);
-  // A certification body holds ISO/IEC 17065 only, so it has no accreditation, and no scope, for a test report.
+  // A certification body is accredited to ISO/IEC 17065 only, so it has no accreditation and no scope for a test report.
   const reportOfCertificationBody: DocumentPlan = {
     label: `TR of certification body ${testIssuer.code}`,
     type: 'TR',
@@ -283,7 +283,7 @@ function receiverOf(countries: readonly string[], from: string, turn: number): s
   return others[turn % others.length]!;
 }
 
-/** The indication the scenario expects of each check, as `id=INDICATION[/SUB]` items. */
+/** Returns the indication the scenario expects of each check, as `id=INDICATION[/SUB]` items. */
 export function expectedChecks(plan: DocumentPlan): string[] {
   return CHECK_IDS.map((id) => {
     const failure = plan.failures.find((candidate) => candidate.id === id);
@@ -294,7 +294,7 @@ export function expectedChecks(plan: DocumentPlan): string[] {
   });
 }
 
-/** The overall result the scenario expects of a document. */
+/** Returns the overall result the scenario expects of a document. */
 export function expectedResult(plan: DocumentPlan): VerificationResult {
   return overallResult(expectedChecks(plan).map((item) => item.split('=')[1]!.split('/')[0] as Indication));
 }

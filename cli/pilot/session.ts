@@ -9,7 +9,7 @@ import { HubClient, HubError } from '../hub-client.js';
 import type { PilotKeys } from './keys.js';
 import type { Expectation, OutcomeLog } from './outcomes.js';
 
-/** The hub's answer to an accepted submission, decoded, with the envelope it logged. */
+/** The hub's receipt for an accepted submission, decoded, with the envelope it logged. */
 export interface LoggedReceipt {
   step: string;
   kind: Kind;
@@ -23,7 +23,7 @@ export interface LoggedReceipt {
 }
 
 export interface SubmitOptions {
-  /** What the scenario expects; `accepted` unless given. */
+  /** The expected outcome: `accepted` (the default) or the hub's error code. */
   expect?: Expectation;
   /** Signs with this key instead of the actor's current one. */
   key?: PrivateKey;
@@ -31,7 +31,7 @@ export interface SubmitOptions {
   nonce?: Uint8Array;
 }
 
-/** Retries of a submission the hub answers with 503 (busy); a resubmission is deduplicated. */
+/** Retries of a submission that the hub rejects with 503 (busy). The hub deduplicates a resubmission. */
 const MAX_RETRIES = 5;
 
 interface ReceiptAnswer {
@@ -43,7 +43,7 @@ interface ReceiptAnswer {
 
 /**
  * The pilot's connection to the hub: it signs each record with the actor's key, submits it
- * over HTTP, compares the answer with the scenario's expectation, and keeps every receipt
+ * over HTTP, compares the response with the scenario's expectation, and keeps every receipt
  * and checkpoint it is given for the final audit.
  */
 export class HubSession {

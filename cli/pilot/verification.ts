@@ -12,7 +12,7 @@ import type { PilotExchange } from './document-exchange.js';
 import { increment } from './outcomes.js';
 import { expectedChecks, expectedResult } from './scenario.js';
 
-/** What the verifications of a run came to. */
+/** Counts of the run's verifications by result and by logged decision. */
 export interface VerificationTally {
   byResult: Map<string, number>;
   byDecision: Map<string, number>;
@@ -21,8 +21,8 @@ export interface VerificationTally {
 /**
  * Verifies every received exchange as its receiver would and logs the outcome with
  * `verification.record`. Checks 1 to 3 read the registry replayed from the log as of the
- * document's index; check 6 checks inclusion proofs of the three traced entries to the
- * newest checkpoint; checks 4 and 5 wait for the PDF verifier. Each result is compared
+ * document's index. Check 6 checks inclusion proofs of the three traced entries to the
+ * newest checkpoint. Checks 4 and 5 wait for the PDF verifier. Each result is compared
  * with the scenario's expectation.
  */
 export async function recordVerifications(context: PilotContext, exchanges: readonly PilotExchange[]): Promise<VerificationTally> {
@@ -49,7 +49,9 @@ export async function recordVerifications(context: PilotContext, exchanges: read
       outcomes.compare(`${step}: checks`, expectedChecks(plan).join(', '), describeChecks(report), checkMessages(report));
       increment(tally.byResult, report.result);
 
-      const decision = report.result === 'TOTAL-FAILED' ? 'rejected' : plan.query ? 'query' : 'accepted';
+      let decision: 'accepted' | 'rejected' | 'query' = 'accepted';
+      if (plan.query) decision = 'query';
+      if (report.result === 'TOTAL-FAILED') decision = 'rejected';
       const receipt = await session.submit(
         `record the verification of ${exchange.exchangeId}`,
         'verification.record',

@@ -23,7 +23,7 @@ function accreditation(overrides: Partial<AccreditationBody> = {}): Accreditatio
   };
 }
 
-/** Logs a document and returns its record as the state holds it. */
+/** Logs a document and returns its record from the state. */
 function logDocument(log: TestLog, body: DocumentBody = documentBody(SHA_A, CAB)): DocumentRecord {
   log.accept('document.register', body, 'authority:UZ');
   return log.registry.state.documentBySha256(body.sha256)!;
