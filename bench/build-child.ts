@@ -116,7 +116,6 @@ function measure(contender: Contender, size: number): BuildMeasurement {
     peakRssDelta: peak.rss - baseline.rss,
     peakHeapDelta: peak.heap - baseline.heap,
     retainedHeapDelta: retained.heap - baseline.heap,
-    maxRss: process.resourceUsage().maxRSS * 1024,
   };
   // Reading `keep` after the GC makes sure the tree was alive when the retained memory was sampled.
   if (built.keep === undefined) throw new Error(`${contender} built nothing`);

@@ -10,15 +10,13 @@ export interface BuildMeasurement {
   seconds: number;
   leavesPerSecond: number;
   rootHex: string;
-  /** Highest sampled resident set size. */
+  /**
+   * Highest sampled resident set size. The OS's maxRSS would not do: Linux carries it over from
+   * the parent across fork and exec, so a child would report the parent's peak.
+   */
   peakRssDelta: number;
   /** Highest sampled JS heap plus external memory (Buffers and ArrayBuffers). */
   peakHeapDelta: number;
   /** Heap plus external memory still in use after the build and a full GC: what the tree keeps. */
   retainedHeapDelta: number;
-  /**
-   * Highest resident set size of the whole process as the OS counts it, absolute, not a delta. It
-   * includes startup and the entry pool, but also any peak between two samples.
-   */
-  maxRss: number;
 }
