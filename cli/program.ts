@@ -8,6 +8,7 @@ import { registerPilot } from './commands/pilot.js';
 import { registerProof } from './commands/proof.js';
 import { registerSchemas } from './commands/schemas.js';
 import { registerServe } from './commands/serve.js';
+import { registerSign } from './commands/sign.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerVerifyReceipt } from './commands/verify-receipt.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerFsck(program);
   registerSchemas(program);
   registerPilot(program);
+  registerSign(program);
   // Subcommands inherit exitOverride only when set on each; usage errors then exit 2.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,4 +1,4 @@
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString, type PDFRef } from '@cantoo/pdf-lib';
 
 import { PdfSignError } from './sign-errors.js';
 
@@ -80,7 +80,7 @@ export async function addSignaturePlaceholder(pdf: Uint8Array, options: Placehol
     P: page.ref,
   });
   const widgetRef = context.register(widget);
-  page.node.addAnnot(widgetRef);
+  addAnnotation(page.node, widgetRef);
   fields.push(widgetRef);
 
   const bytes = await document.commit({ useObjectStreams: false });
@@ -138,6 +138,18 @@ function freeFieldName(fields: PDFArray): string {
   let number = 1;
   while (taken.has(`Signature${number}`)) number++;
   return `Signature${number}`;
+}
+
+/**
+ * Appends the widget to the page's /Annots. pdf-lib's own addAnnot first
+ * normalizes the page, which wraps its content in new q/Q streams and adds
+ * resource dictionaries: a change to the page content that a validator must
+ * treat as a modification of earlier signed revisions.
+ */
+function addAnnotation(page: PDFDict, annotation: PDFRef): void {
+  const annotations = page.lookupMaybe(PDFName.of('Annots'), PDFArray);
+  if (annotations) annotations.push(annotation);
+  else page.set(PDFName.of('Annots'), page.context.obj([annotation]));
 }
 
 function setText(dict: PDFDict, key: string, value: string | undefined): void {
