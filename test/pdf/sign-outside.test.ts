@@ -36,7 +36,6 @@ describe.each(KEY_TYPES)('outside verifiers with %s', (keyType) => {
     const once = await signPdf(await unsignedDocument(), { privateKey: signer.privateKey, certificate: signer.certificate });
     const twice = await signPdf(once, { privateKey: signer.privateKey, certificate: signer.certificate, chain: [signer.caCertificatePem] });
     const file = write(`${keyType}-pdfsig.pdf`, twice);
-    writeFileSync(`/tmp/${keyType}-pdfsig.pdf`, twice);
 
     // pdfsig exits 0 even for a broken signature, so read what it prints.
     const result = spawnSync('pdfsig', [file], { encoding: 'utf8' });
