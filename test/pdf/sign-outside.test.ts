@@ -70,3 +70,20 @@ describe.each(KEY_TYPES)('outside verifiers with %s', (keyType) => {
     expect(bad.status).not.toBe(0);
   });
 });
+
+describe('outside verifiers with RSA-PSS', () => {
+  it.skipIf(!haveOpenssl)('openssl cms verifies an RSA-PSS signature', async () => {
+    const signer = await makeSigner('RSA-2048');
+    const pdf = await signPdf(await unsignedDocument(), { privateKey: signer.privateKey, certificate: signer.certificate, rsaPss: true });
+    const [signature] = findSignatures(pdf).signatures;
+    const cms = write('pss.p7s', signature.contents);
+    const content = write('pss.content', signedBytes(pdf, signature.byteRange));
+
+    const printed = spawnSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', cms], { encoding: 'utf8' });
+    expect(printed.stdout).toMatch(/rsassaPss/);
+    const args = ['cms', '-verify', '-binary', '-inform', 'DER', '-in', cms, '-content', content, '-noverify', '-out', path.join(directory, 'out')];
+    const result = spawnSync('openssl', args, { encoding: 'utf8' });
+    expect(result.stderr).toMatch(/Verification successful/);
+    expect(result.status).toBe(0);
+  });
+});

@@ -1,7 +1,10 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+
+import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 
 import { parseSignedData } from '../../pdf/cms.js';
-import { signPdf } from '../../pdf/sign.js';
+import { MAX_TEXT_LENGTH, signPdf } from '../../pdf/sign.js';
 import { findSignatures } from '../../pdf/signatures.js';
 import { makeSigner, unsignedDocument, type TestKeyType } from './sign-fixtures.js';
 
@@ -45,5 +48,90 @@ describe.each(KEY_TYPES)('signPdf with %s', (keyType) => {
     expect(cms.signers[0].signedAttributes).not.toContain(OID_SIGNING_TIME);
     expect(Buffer.from(cms.signerCertificate!).equals(Buffer.from(signer.certificate))).toBe(true);
     expect(cms.certificates).toHaveLength(2);
+  });
+});
+
+describe('signPdf', () => {
+  it('when the file is already signed, it keeps the first signature intact', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const once = await signPdf(await unsignedDocument(), { privateKey: signer.privateKey, certificate: signer.certificate });
+    const twice = await signPdf(once, { privateKey: signer.privateKey, certificate: signer.certificate });
+
+    expect(Buffer.compare(twice.subarray(0, once.length), once)).toBe(0);
+    const { signatures } = findSignatures(twice);
+    expect(signatures.map((signature) => signature.fieldName)).toEqual(['Signature1', 'Signature2']);
+    const [first, second] = signatures;
+    expect(first.byteRange[2] + first.byteRange[3]).toBe(once.length);
+    expect(second.byteRange[2] + second.byteRange[3]).toBe(twice.length);
+  });
+
+  it('when the file uses an xref stream, it appends a readable update', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const source = await PDFDocument.load(await unsignedDocument());
+    const compressed = await source.save({ useObjectStreams: true });
+    expect(Buffer.from(compressed).includes('/XRef')).toBe(true);
+
+    const output = await signPdf(compressed, { privateKey: signer.privateKey, certificate: signer.certificate });
+    const [signature] = findSignatures(output).signatures;
+    expect(signature.inObjectStream).toBeUndefined();
+    expect(signature.byteRange[2] + signature.byteRange[3]).toBe(output.length);
+  });
+
+  it('when /Contents is too small, it raises signature_too_large', async () => {
+    const signer = await makeSigner('RSA-2048');
+    const call = signPdf(await unsignedDocument(), { privateKey: signer.privateKey, certificate: signer.certificate, contentsSize: 1024 });
+    await expect(call).rejects.toMatchObject({ code: 'signature_too_large', limit: 1024 });
+  });
+
+  it('when the key belongs to another certificate, it raises key_certificate_mismatch', async () => {
+    const [signer, other] = await Promise.all([makeSigner('ECDSA-P256'), makeSigner('ECDSA-P256')]);
+    const call = signPdf(await unsignedDocument(), { privateKey: signer.privateKey, certificate: other.certificate });
+    await expect(call).rejects.toMatchObject({ code: 'key_certificate_mismatch' });
+  });
+
+  it('unsupported and invalid keys', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const pdf = await unsignedDocument();
+    const cases: [KeyObject | string, string][] = [
+      [generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 'unsupported_key'],
+      [generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey, 'unsupported_key'],
+      [generateKeyPairSync('ed448').privateKey, 'unsupported_key'],
+      [generateKeyPairSync('ed25519').publicKey, 'invalid_key'],
+      [signer.certificatePem, 'invalid_key'],
+      ['-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', 'invalid_key'],
+    ];
+    for (const [privateKey, code] of cases) {
+      await expect(signPdf(pdf, { privateKey, certificate: signer.certificate })).rejects.toMatchObject({ code });
+    }
+  });
+
+  it('invalid certificates, PDFs and options', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const pdf = await unsignedDocument();
+    const base = { privateKey: signer.privateKey, certificate: signer.certificate };
+    await expect(signPdf(pdf, { ...base, certificate: 'not a certificate' })).rejects.toMatchObject({ code: 'invalid_certificate' });
+    await expect(signPdf(pdf, { ...base, certificate: new Uint8Array([0x30, 0x03, 1, 2, 3]) })).rejects.toMatchObject({
+      code: 'invalid_certificate',
+    });
+    await expect(signPdf(pdf, { ...base, certificate: signer.certificatePem + signer.caCertificatePem })).rejects.toMatchObject({
+      code: 'invalid_certificate',
+    });
+    await expect(signPdf(pdf, { ...base, chain: ['garbage'] })).rejects.toMatchObject({ code: 'invalid_certificate' });
+    await expect(signPdf(new TextEncoder().encode('hello'), base)).rejects.toMatchObject({ code: 'invalid_pdf' });
+    await expect(signPdf(pdf, { ...base, reason: 'x'.repeat(MAX_TEXT_LENGTH + 1) })).rejects.toMatchObject({ code: 'invalid_option' });
+    await expect(signPdf(pdf, { ...base, time: new Date(Number.NaN) })).rejects.toMatchObject({ code: 'invalid_option' });
+    await expect(signPdf(pdf, { ...base, contentsSize: 10 })).rejects.toMatchObject({ code: 'invalid_option' });
+  });
+
+  it('when texts are not ASCII, they read back unchanged', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const output = await signPdf(await unsignedDocument(), {
+      ...{ privateKey: signer.privateKey, certificate: signer.certificate },
+      name: 'Ташкентский центр',
+      location: 'Toshkent, Oʻzbekiston',
+    });
+    const [signature] = findSignatures(output).signatures;
+    expect(signature.name).toBe('Ташкентский центр');
+    expect(signature.location).toBe('Toshkent, Oʻzbekiston');
   });
 });
