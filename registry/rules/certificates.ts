@@ -37,8 +37,8 @@ export function applyCaRegister(context: RuleContext<'ca.register'>): void {
  *   the CA must be of the CAB's country and unrevoked at the log time, and the subject
  *   organizationIdentifier must be the CAB code;
  * - otherwise it is the CAB's own certificate, vouched for by the registrar's entry: it
- *   must not be a CA certificate, and a subject organizationIdentifier or C, if present,
- *   must match the CAB.
+ *   must not be a CA certificate, and a subject organizationIdentifier, if present, must
+ *   match the CAB.
  */
 export function applyCabKeyRegister(context: RuleContext<'cabkey.register'>): void {
   const { body, loggedAt, state } = context;
@@ -73,7 +73,10 @@ export function applyCabKeyRegister(context: RuleContext<'cabkey.register'>): vo
       expected: body.cabCode,
     });
   }
-  if (certificate.country !== undefined && certificate.country !== cab.country) {
+  // A CAB's own certificate may come from any CA, foreign or commercial, so its subject C is
+  // not bound to the CAB's country: the registrar's signed entry makes the binding. One issued
+  // by a registered national CA names the CAB's country, like its issuer.
+  if (issuer !== undefined && certificate.country !== undefined && certificate.country !== cab.country) {
     reject('wrong_country', `certificate subject C is ${certificate.country}, CAB ${cab.code} is of ${cab.country}`, {
       sha256: certificate.sha256,
       country: certificate.country,
