@@ -8,3 +8,11 @@ export { findSignatures, type FindSignaturesResult, type PdfSignature } from './
 export { parseSignedData, findCertificate, type CmsSignedDataInfo, type CmsSigner, type SignerIdentifier } from './cms.js';
 export { extractSignerCertificates, extractSignatures, type ExtractedSignature } from './extract.js';
 export { findDerViolations, type DerViolation } from './der-strict.js';
+export { validatePdfSignatures } from './validate.js';
+export type {
+  Indication,
+  PdfSignatureReport,
+  SignatureCheck,
+  SignaturePolicy,
+  SignatureSubIndication,
+} from './validation-report.js';

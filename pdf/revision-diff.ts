@@ -1,0 +1,319 @@
+import type { PdfDocument } from './document.js';
+import { changedKeys as changedKeysOf, equalObjects } from './object-equality.js';
+import { dictOf, isArray, isDict, isName, isRef, isStream, type PdfDict, type PdfObject } from './objects.js';
+
+/** Catalog keys a later revision may change: the form (checked further), the DSS and the extension levels it declares. */
+const CATALOG_KEYS = new Set(['AcroForm', 'DSS', 'Extensions']);
+/** AcroForm keys a later revision may change when it adds a signature field. */
+const ACROFORM_KEYS = new Set(['Fields', 'SigFlags']);
+/** Keys of an unsigned signature field that signing it sets (ISO 32000-2 §12.7.5.5, §12.5.6.19). */
+const SIGNING_FIELD_KEYS = new Set(['V', 'AP']);
+const MAX_PROBLEMS = 16;
+
+/**
+ * Lists what the final file changed in a signed revision beyond what DESIGN
+ * check 4 allows after signing: added signature fields and their widgets
+ * (with the /Fields, page /Annots and /SigFlags updates that reference them),
+ * values and appearances of signature fields that were unsigned, document
+ * timestamps, the DSS and its streams, and new xref sections. Every other
+ * change is listed: a changed or removed object, a re-pointed reference, or
+ * a new object that an object of the signed revision already referenced.
+ *
+ * `signed` is the document of the signed prefix and `final` the whole file,
+ * whose first bytes are that prefix. Returns an empty list when the final file
+ * adds only what is allowed.
+ *
+ * NOTE: an added signature widget may carry any appearance inside its /Rect;
+ * this is inherent to visible signatures and not detected here.
+ */
+export function findChangesAfterSigning(signed: PdfDocument, final: PdfDocument): string[] {
+  return new RevisionDiff(signed, final).run();
+}
+
+class RevisionDiff {
+  private readonly problems: string[] = [];
+  private readonly added = new Set<number>();
+  private readonly changed = new Set<number>();
+
+  constructor(
+    private readonly signed: PdfDocument,
+    private readonly final: PdfDocument,
+  ) {}
+
+  run(): string[] {
+    this.compareTrailers();
+    this.compareObjects();
+    if (this.added.size > 0) this.checkAddedObjectsUnreferenced();
+    if (this.changed.size > 0) this.checkChangedObjects();
+    return this.problems.slice(0, MAX_PROBLEMS);
+  }
+
+  private report(message: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push(message);
+  }
+
+  /** /Root, /Info and /Encrypt decide what the document is, so they must name the same objects. */
+  private compareTrailers(): void {
+    for (const key of ['Root', 'Info', 'Encrypt']) {
+      const before = this.signed.trailer?.entries.get(key);
+      const after = this.final.trailer?.entries.get(key);
+      const same = before === undefined || after === undefined ? before === after : this.equal(before, after);
+      if (!same) this.report(`trailer /${key} changed after signing`);
+    }
+  }
+
+  private compareObjects(): void {
+    const numbers = new Set([...objectNumbers(this.signed), ...objectNumbers(this.final)]);
+    for (const objectNumber of numbers) {
+      const before = this.signed.getObject(objectNumber);
+      const after = this.final.getObject(objectNumber);
+      if (before === undefined && after === undefined) continue;
+      if (after === undefined) this.report(`object ${objectNumber} was removed after signing`);
+      else if (before === undefined) this.added.add(objectNumber);
+      else if (!this.equal(before, after) && !(isContainer(before) && isContainer(after))) this.changed.add(objectNumber);
+    }
+  }
+
+  /**
+   * An object the signed revision referenced but did not define reads as null
+   * there; defining it later changes the document without changing any
+   * signed object, so every added object must be unreferenced before.
+   */
+  private checkAddedObjectsUnreferenced(): void {
+    const roots: PdfObject[] = this.signed.trailer ? [this.signed.trailer] : [];
+    for (const objectNumber of objectNumbers(this.signed)) {
+      const value = this.signed.getObject(objectNumber);
+      if (value !== undefined) roots.push(value);
+    }
+    forEachRef(roots, (objectNumber) => {
+      if (this.added.has(objectNumber)) this.report(`object ${objectNumber} was referenced before signing and defined after it`);
+    });
+  }
+
+  private checkChangedObjects(): void {
+    const handled = new Set<number>();
+    const catalogNumber = refNumber(this.signed.trailer?.entries.get('Root'));
+    if (catalogNumber !== undefined && this.changed.has(catalogNumber)) {
+      this.checkCatalog(catalogNumber);
+      handled.add(catalogNumber);
+    }
+    this.checkAcroForm(catalogNumber, handled);
+    this.checkPages(handled);
+    for (const objectNumber of this.changed) {
+      if (!handled.has(objectNumber) && this.isSignedFieldValue(objectNumber)) handled.add(objectNumber);
+    }
+    const unhandled = [...this.changed].filter((objectNumber) => !handled.has(objectNumber));
+    const dss = unhandled.length > 0 && catalogNumber !== undefined ? this.dssOnlyObjects(catalogNumber) : new Set<number>();
+    for (const objectNumber of unhandled) {
+      if (dss.has(objectNumber)) continue;
+      const type = dictOf(this.signed.getObject(objectNumber))?.entries.get('Type');
+      this.report(`object ${objectNumber}${isName(type) ? ` (/${type.value})` : ''} changed after signing`);
+    }
+  }
+
+  private checkCatalog(catalogNumber: number): void {
+    const before = dictOf(this.signed.getObject(catalogNumber));
+    const after = dictOf(this.final.getObject(catalogNumber));
+    if (!before || !after) {
+      this.report(`catalog object ${catalogNumber} is no longer a dictionary`);
+      return;
+    }
+    for (const key of this.changedKeys(before, after)) {
+      if (!CATALOG_KEYS.has(key)) this.report(`catalog /${key} changed after signing`);
+    }
+  }
+
+  /** Checks the AcroForm, which may only gain signature fields, once when it or its /Fields array changed. */
+  private checkAcroForm(catalogNumber: number | undefined, handled: Set<number>): void {
+    const catalogBefore = dictOf(this.signed.getObject(catalogNumber ?? -1));
+    const catalogAfter = dictOf(this.final.getObject(catalogNumber ?? -1));
+    const formBefore = catalogBefore?.entries.get('AcroForm');
+    const formAfter = catalogAfter?.entries.get('AcroForm');
+    const related = [formBefore, formAfter, this.fieldsOf(this.signed, formBefore), this.fieldsOf(this.final, formAfter)]
+      .map(refNumber)
+      .filter((objectNumber): objectNumber is number => objectNumber !== undefined && this.changed.has(objectNumber));
+    const keyChanged = formBefore === undefined || formAfter === undefined ? formBefore !== formAfter : !this.equal(formBefore, formAfter);
+    if (!keyChanged && related.length === 0) return;
+    for (const objectNumber of related) handled.add(objectNumber);
+
+    const before = dictOf(this.signed.resolve(formBefore));
+    const after = dictOf(this.final.resolve(formAfter));
+    if (!after) {
+      this.report('AcroForm was removed after signing');
+      return;
+    }
+    const empty = new Map<string, PdfObject>();
+    for (const key of changedKeysOf(before?.entries ?? empty, this.signed.bytes, after.entries, this.final.bytes)) {
+      if (!ACROFORM_KEYS.has(key)) this.report(`AcroForm /${key} changed after signing`);
+    }
+    this.checkAppended(
+      'AcroForm /Fields',
+      this.arrayItems(this.signed, before?.entries.get('Fields')),
+      this.arrayItems(this.final, after.entries.get('Fields')),
+      (objectNumber) => this.isNewSignatureField(objectNumber),
+    );
+  }
+
+  private fieldsOf(document: PdfDocument, form: PdfObject | undefined): PdfObject | undefined {
+    return dictOf(document.resolve(form))?.entries.get('Fields');
+  }
+
+  /** Checks changed pages and changed /Annots arrays: a page may only gain signature widgets. */
+  private checkPages(handled: Set<number>): void {
+    const pages = new Set<number>();
+    for (const objectNumber of this.changed) {
+      if (isName(dictOf(this.signed.getObject(objectNumber))?.entries.get('Type'), 'Page')) pages.add(objectNumber);
+    }
+    // A changed indirect /Annots array belongs to whichever page names it.
+    for (const objectNumber of objectNumbers(this.signed)) {
+      const page = dictOf(this.signed.getObject(objectNumber));
+      if (!page || !isName(page.entries.get('Type'), 'Page')) continue;
+      const annots = refNumber(page.entries.get('Annots'));
+      const annotsAfter = refNumber(dictOf(this.final.getObject(objectNumber))?.entries.get('Annots'));
+      for (const candidate of [annots, annotsAfter]) {
+        if (candidate !== undefined && this.changed.has(candidate)) {
+          pages.add(objectNumber);
+          handled.add(candidate);
+        }
+      }
+    }
+    for (const pageNumber of pages) {
+      handled.add(pageNumber);
+      this.checkPage(pageNumber);
+    }
+  }
+
+  private checkPage(pageNumber: number): void {
+    const before = dictOf(this.signed.getObject(pageNumber))!;
+    const after = dictOf(this.final.getObject(pageNumber));
+    if (!after) {
+      this.report(`page object ${pageNumber} is no longer a dictionary`);
+      return;
+    }
+    for (const key of this.changedKeys(before, after)) {
+      if (key !== 'Annots') this.report(`page object ${pageNumber} /${key} changed after signing`);
+    }
+    this.checkAppended(
+      `page object ${pageNumber} /Annots`,
+      this.arrayItems(this.signed, before.entries.get('Annots')),
+      this.arrayItems(this.final, after.entries.get('Annots')),
+      (objectNumber) => this.isNewSignatureWidget(objectNumber),
+    );
+  }
+
+  /** Checks that `after` is `before` followed by references to objects that `allowed` accepts. */
+  private checkAppended(label: string, before: PdfObject[], after: PdfObject[], allowed: (objectNumber: number) => boolean): void {
+    if (after.length < before.length || before.some((item, i) => !this.equal(item, after[i]))) {
+      this.report(`${label} lost or replaced an item after signing`);
+      return;
+    }
+    for (const item of after.slice(before.length)) {
+      if (!isRef(item) || !allowed(item.objectNumber)) {
+        this.report(`${label} gained ${isRef(item) ? `object ${item.objectNumber}` : 'a direct object'}, which is not a new signature field`);
+      }
+    }
+  }
+
+  private arrayItems(document: PdfDocument, value: PdfObject | undefined): PdfObject[] {
+    const array = document.resolve(value);
+    return isArray(array) ? array.items : [];
+  }
+
+  private isNewSignatureField(objectNumber: number): boolean {
+    const field = dictOf(this.final.getObject(objectNumber));
+    return this.added.has(objectNumber) && isName(field?.entries.get('FT'), 'Sig');
+  }
+
+  /** A new widget annotation of a new signature field, merged with it or a kid of it. */
+  private isNewSignatureWidget(objectNumber: number): boolean {
+    const widget = dictOf(this.final.getObject(objectNumber));
+    if (!this.added.has(objectNumber) || !widget || !isName(widget.entries.get('Subtype'), 'Widget')) return false;
+    if (isName(widget.entries.get('FT'), 'Sig')) return true;
+    const parent = refNumber(widget.entries.get('Parent'));
+    return parent !== undefined && this.isNewSignatureField(parent);
+  }
+
+  /** An unsigned signature field of the signed revision that a later revision signed. */
+  private isSignedFieldValue(objectNumber: number): boolean {
+    const before = dictOf(this.signed.getObject(objectNumber));
+    const after = dictOf(this.final.getObject(objectNumber));
+    if (!before || !after || !isName(before.entries.get('FT'), 'Sig') || before.entries.has('V')) return false;
+    if (!this.changedKeys(before, after).every((key) => SIGNING_FIELD_KEYS.has(key))) return false;
+    const value = after.entries.get('V');
+    return value === undefined || isDict(value) || (isRef(value) && this.added.has(value.objectNumber));
+  }
+
+  /**
+   * Returns the objects reachable from the signed catalog's /DSS and from
+   * nothing else of the document: only those may change with the DSS, since
+   * an object the pages also use would change what the pages show.
+   */
+  private dssOnlyObjects(catalogNumber: number): Set<number> {
+    const catalog = dictOf(this.signed.getObject(catalogNumber));
+    const dss = catalog?.entries.get('DSS');
+    if (!catalog || dss === undefined) return new Set();
+    const inDss = reachable(this.signed, [dss]);
+    const others = [...catalog.entries].filter(([key]) => key !== 'DSS').map(([, value]) => value);
+    const info = this.signed.trailer?.entries.get('Info');
+    const pinned = reachable(this.signed, info === undefined ? others : [...others, info]);
+    pinned.add(catalogNumber);
+    return new Set([...inDss].filter((objectNumber) => !pinned.has(objectNumber)));
+  }
+
+  private changedKeys(before: PdfDict, after: PdfDict): string[] {
+    return changedKeysOf(before.entries, this.signed.bytes, after.entries, this.final.bytes);
+  }
+
+  private equal(before: PdfObject, after: PdfObject): boolean {
+    return equalObjects(before, this.signed.bytes, after, this.final.bytes);
+  }
+}
+
+/** Returns every object number that any xref section of `document` lists. */
+function objectNumbers(document: PdfDocument): Set<number> {
+  const numbers = new Set<number>();
+  for (const section of document.sections) {
+    for (const objectNumber of section.entries.keys()) numbers.add(objectNumber);
+  }
+  return numbers;
+}
+
+/** Object and xref streams only package other objects, which are compared one by one. */
+function isContainer(value: PdfObject): boolean {
+  return isStream(value) && (isName(value.dict.entries.get('Type'), 'ObjStm') || isName(value.dict.entries.get('Type'), 'XRef'));
+}
+
+function refNumber(value: PdfObject | undefined): number | undefined {
+  return isRef(value) ? value.objectNumber : undefined;
+}
+
+/** Calls `visit` for every reference inside `roots`, without following them. */
+function forEachRef(roots: PdfObject[], visit: (objectNumber: number) => void): void {
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const value = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    // Pushed one by one: a spread of a huge array would overflow the argument limit.
+    if (value.type === 'ref') visit(value.objectNumber);
+    else if (value.type === 'array') for (const item of value.items) stack.push(item);
+    else if (value.type === 'dict') for (const item of value.entries.values()) stack.push(item);
+    else if (value.type === 'stream') for (const item of value.dict.entries.values()) stack.push(item);
+  }
+}
+
+/** Returns the numbers of the objects reachable from `roots` by following references. */
+function reachable(document: PdfDocument, roots: PdfObject[]): Set<number> {
+  const seen = new Set<number>();
+  let pending = roots;
+  while (pending.length > 0) {
+    const next: PdfObject[] = [];
+    forEachRef(pending, (objectNumber) => {
+      if (seen.has(objectNumber)) return;
+      seen.add(objectNumber);
+      const value = document.getObject(objectNumber);
+      if (value !== undefined) next.push(value);
+    });
+    pending = next;
+  }
+  return seen;
+}
