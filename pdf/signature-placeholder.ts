@@ -83,7 +83,7 @@ export async function addSignaturePlaceholder(pdf: Uint8Array, options: Placehol
   addAnnotation(page.node, widgetRef);
   fields.push(widgetRef);
 
-  const bytes = await document.commit({ useObjectStreams: false });
+  const bytes = withFinalEol(await document.commit({ useObjectStreams: false }));
   checkPrefix(pdf, bytes);
   const byteRangeStart = findOnce(bytes, pdf.length, byteRange.toString(), '/ByteRange');
   const contentsStart = findOnce(bytes, pdf.length, contents.toString(), '/Contents');
@@ -154,6 +154,20 @@ function addAnnotation(page: PDFDict, annotation: PDFRef): void {
 
 function setText(dict: PDFDict, key: string, value: string | undefined): void {
   if (value !== undefined) dict.set(PDFName.of(key), PDFHexString.fromText(value));
+}
+
+/**
+ * Ends the update with an end-of-line after %%EOF, which @cantoo/pdf-lib 2.11
+ * leaves out. The next update then starts after that EOL, so the signed
+ * revision ends where readers that count the EOL as part of the %%EOF line
+ * (ISO 32000-2 §7.5.5) place the end of a revision.
+ */
+function withFinalEol(bytes: Uint8Array): Uint8Array {
+  if (bytes[bytes.length - 1] === 0x0a) return bytes;
+  const ended = new Uint8Array(bytes.length + 1);
+  ended.set(bytes);
+  ended[bytes.length] = 0x0a;
+  return ended;
 }
 
 function checkPrefix(original: Uint8Array, updated: Uint8Array): void {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSignedData } from '../../pdf/cms.js';
 import { MAX_TEXT_LENGTH, signPdf } from '../../pdf/sign.js';
 import { findSignatures } from '../../pdf/signatures.js';
+import { validatePdfSignatures } from '../../pdf/validate.js';
 import { makeSigner, unsignedDocument, type TestKeyType } from './sign-fixtures.js';
 
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
@@ -48,6 +49,22 @@ describe.each(KEY_TYPES)('signPdf with %s', (keyType) => {
     expect(cms.signers[0].signedAttributes).not.toContain(OID_SIGNING_TIME);
     expect(Buffer.from(cms.signerCertificate!).equals(Buffer.from(signer.certificate))).toBe(true);
     expect(cms.certificates).toHaveLength(2);
+
+    const report = validatePdfSignatures(output, { requireBaselineB: true });
+    expect(report.indication, report.message).toBe('PASSED');
+    expect(report.signatures[0].baselineB).toBe(true);
+    expect(report.coversWholeFile).toBe(true);
+  });
+
+  it('when signing twice, it keeps the first signature valid', async () => {
+    const signer = await makeSigner(keyType);
+    const once = await signPdf(await unsignedDocument(), { privateKey: signer.privateKey, certificate: signer.certificate });
+    const twice = await signPdf(once, { privateKey: signer.privateKey, certificate: signer.certificate });
+
+    const report = validatePdfSignatures(twice, { requireBaselineB: true });
+    expect(report.signatures.map((check) => check.indication), report.signatures.map((check) => check.message).join(" / ")).toEqual(["PASSED", "PASSED"]);
+    expect(report.signatures.map((check) => check.baselineB)).toEqual([true, true]);
+    expect(report.indication, report.message).toBe('PASSED');
   });
 });
 
