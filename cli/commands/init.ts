@@ -1,6 +1,9 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { Command } from 'commander';
 
-import { isEmptyDirectory, writeLogFiles } from '../../api/data-dir.js';
+import { DATA_FILES, isEmptyDirectory, writeLogFiles } from '../../api/data-dir.js';
 import { Hub } from '../../api/hub.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { generatePrivateKey, isValidKeyName, verifierKeyOf } from '../../ledger/note.js';
@@ -75,11 +78,15 @@ async function runInit(options: InitOptions): Promise<void> {
     }
   })();
   const logKey = generatePrivateKey(origin);
+  const existed = existsSync(options.data);
   writeLogFiles(options.data, logKey, genesis);
   try {
     const hub = await Hub.open({ dataDir: options.data, batchInterval: 0 });
     await hub.close();
   } catch (error) {
+    // The rules rejected the genesis (or the store failed): remove what init wrote, so the
+    // directory is empty again and init can run there once the participants file is fixed.
+    removeInitFiles(options.data, existed);
     if (error instanceof LedgerError) {
       throw new CliError(`could not log the genesis (${error.code}): ${error.message}`, 1, { cause: error });
     }
@@ -90,4 +97,12 @@ async function runInit(options: InitOptions): Promise<void> {
     `created the hub in ${options.data}: log key ${options.data}/log.key (keep it secret), ` +
       `vkey in ${options.data}/log.vkey, genesis logged as entry 0\n`,
   );
+}
+
+/** Deletes the files init wrote into `dataDir`, and the directory itself if init created it. */
+function removeInitFiles(dataDir: string, existed: boolean): void {
+  for (const name of [DATA_FILES.logKey, DATA_FILES.logVkey, DATA_FILES.genesis, DATA_FILES.store]) {
+    rmSync(join(dataDir, name), { recursive: true, force: true });
+  }
+  if (!existed) rmSync(dataDir, { recursive: true, force: true });
 }
