@@ -16,7 +16,7 @@ import {
   type LogStorage,
   type StoredCheckpoint,
 } from './storage.js';
-import { TILE_WIDTH, tileHashReader, tileWidth } from './tile.js';
+import { TILE_WIDTH, TileTree, tileHashReader, tileWidth } from './tile.js';
 
 export interface LogReaderOptions {
   /** Maximum full tiles kept in memory (8 KiB each); default 1024. */
@@ -30,7 +30,8 @@ const MAX_TILE_LEVEL = 63;
 export class LogReader {
   readonly #storage: LogStorage;
   // Full tiles and bundles never change once written, so caching them needs no invalidation.
-  readonly #tiles: LruCache<Uint8Array>;
+  // Cached full tiles keep their interior hashes, so proofs do not hash them again.
+  readonly #tiles: LruCache<TileTree>;
   readonly #bundles: LruCache<Uint8Array>;
 
   constructor(storage: LogStorage, options: LogReaderOptions = {}) {
@@ -135,18 +136,25 @@ export class LogReader {
   }
 
   #hashReader(size: number) {
-    return tileHashReader(size, (tile) => this.#readTile(tile.level, tile.index, tile.width));
+    return tileHashReader(size, (tile) => this.#readTileTree(tile.level, tile.index, tile.width));
   }
 
-  /** Reads a tile at `width` without copying; full tiles come from and go to the cache. */
+  /** Reads a tile at `width` without copying. */
   async #readTile(level: number, index: number, width: number): Promise<Uint8Array> {
+    const tree = await this.#readTileTree(level, index, width);
+    return tree instanceof TileTree ? tree.bytes.subarray(0, width * HASH_SIZE) : tree;
+  }
+
+  /** Reads a tile; a full one comes from or goes to the cache, with its interior hashes. */
+  async #readTileTree(level: number, index: number, width: number): Promise<TileTree | Uint8Array> {
     const key = `${level}/${index}`;
     const cached = this.#tiles.get(key);
-    if (cached !== undefined) return cached.subarray(0, width * HASH_SIZE);
+    if (cached !== undefined) return cached;
     const stored = await this.#storage.readTile(level, index);
     if (stored !== undefined && stored.length === TILE_WIDTH * HASH_SIZE) {
-      this.#tiles.set(key, stored);
-      return stored.subarray(0, width * HASH_SIZE);
+      const tree = new TileTree(stored);
+      this.#tiles.set(key, tree);
+      return tree;
     }
     return sliceTile(stored, level, index, width);
   }

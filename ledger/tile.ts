@@ -179,32 +179,37 @@ export function hashFullTile(tile: Uint8Array): Uint8Array {
 /**
  * Returns a HashReader for a tree of `size` whose hashes live in tiles. A node at level l is read
  * from the tile of level floor(l / 8); below that tile's own level it is hashed up from the tile's
- * hashes. `readTile` gets the width the size implies and must return exactly width * 32 bytes.
+ * hashes. `readTile` gets the width the size implies and returns exactly width * 32 bytes, or a
+ * TileTree at least that wide, whose interior hashes a caller can keep between reads.
  * Each read call fetches every tile it needs once, in parallel.
  * Throws ProofError `node_out_of_range` for a node not complete in the tree, `invalid_tile_size`
  * for a tile of the wrong length.
  */
-export function tileHashReader(size: number, readTile: (tile: TileId) => Promise<Uint8Array>): HashReader {
+export function tileHashReader(
+  size: number,
+  readTile: (tile: TileId) => Promise<Uint8Array | TileTree>,
+): HashReader {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new ProofError('invalid_size', `tree size ${String(size)} is not an integer in [0, 2^53-1]`);
   }
   return async (nodes) => {
     // Where each node's hashes sit: tile, first hash in it, and how many hashes to combine.
     const spots = nodes.map((node) => locateNode(node, size));
-    const tiles = new Map<string, Promise<Uint8Array>>();
+    const tiles = new Map<string, Promise<Uint8Array | TileTree>>();
     for (const { tile } of spots) {
       const key = `${tile.level}/${tile.index}`;
       if (!tiles.has(key)) tiles.set(key, readCheckedTile(tile, readTile));
     }
-    const loaded = new Map<string, Uint8Array>();
+    const loaded = new Map<string, Uint8Array | TileTree>();
     await Promise.all(
       [...tiles].map(async ([key, pending]) => {
         loaded.set(key, await pending);
       }),
     );
-    return spots.map(({ tile, first, count }) =>
-      hashPerfectSubtree(loaded.get(`${tile.level}/${tile.index}`)!, first, count),
-    );
+    return spots.map(({ tile, first, count }) => {
+      const hashes = loaded.get(`${tile.level}/${tile.index}`)!;
+      return hashes instanceof TileTree ? hashes.subtree(first, count) : hashPerfectSubtree(hashes, first, count);
+    });
   };
 }
 
@@ -231,8 +236,17 @@ function locateNode(node: NodeId, size: number): { tile: TileId; first: number; 
   return { tile, first: position - tileIndex * TILE_WIDTH, count };
 }
 
-async function readCheckedTile(tile: TileId, readTile: (tile: TileId) => Promise<Uint8Array>): Promise<Uint8Array> {
+async function readCheckedTile(
+  tile: TileId,
+  readTile: (tile: TileId) => Promise<Uint8Array | TileTree>,
+): Promise<Uint8Array | TileTree> {
   const bytes = await readTile({ ...tile });
+  if (bytes instanceof TileTree) {
+    if (bytes.width < tile.width) {
+      throw new ProofError('invalid_tile_size', `tile ${tilePath(tile)} has ${bytes.width} hashes, want ${tile.width}`);
+    }
+    return bytes;
+  }
   if (!(bytes instanceof Uint8Array) || bytes.length !== tile.width * HASH_SIZE) {
     const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
     throw new ProofError(
@@ -241,4 +255,52 @@ async function readCheckedTile(tile: TileId, readTile: (tile: TileId) => Promise
     );
   }
   return bytes;
+}
+
+/**
+ * The hashes of one tile with every interior node above them, so that a proof reading many
+ * subtrees of the same tile hashes each node once. Level k holds the roots of the complete
+ * subtrees of 2^k tile hashes; a partial tile has no node that would cover hashes it lacks.
+ */
+export class TileTree {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  #levels: Uint8Array[] | undefined;
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.length === 0 || bytes.length % HASH_SIZE !== 0 || bytes.length > TILE_WIDTH * HASH_SIZE) {
+      throw new ProofError('invalid_tile_size', `tile has ${bytes.length} bytes, want 1 to 256 hashes of 32 bytes`);
+    }
+    this.bytes = bytes;
+    this.width = bytes.length / HASH_SIZE;
+  }
+
+  /** Returns the hash of the `count` (a power of two) tile hashes from `first`, a multiple of it. */
+  subtree(first: number, count: number): Uint8Array {
+    if (count === 1) return this.bytes.slice(first * HASH_SIZE, (first + 1) * HASH_SIZE);
+    const levels = (this.#levels ??= this.#hashLevels());
+    const k = Math.log2(count);
+    const level = levels[k];
+    const position = first / count;
+    if (level === undefined || !Number.isInteger(k) || !Number.isInteger(position) || (position + 1) * HASH_SIZE > level.length) {
+      throw new ProofError('node_out_of_range', `tile of width ${this.width} has no subtree of ${count} hashes at ${first}`);
+    }
+    return level.slice(position * HASH_SIZE, (position + 1) * HASH_SIZE);
+  }
+
+  #hashLevels(): Uint8Array[] {
+    const levels = [this.bytes];
+    for (let below = this.bytes; below.length >= 2 * HASH_SIZE; ) {
+      const count = Math.floor(below.length / (2 * HASH_SIZE));
+      const up = new Uint8Array(count * HASH_SIZE);
+      for (let i = 0; i < count; i++) {
+        const left = below.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE);
+        const right = below.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE);
+        up.set(hashChildren(left, right), i * HASH_SIZE);
+      }
+      levels.push(up);
+      below = up;
+    }
+    return levels;
+  }
 }

@@ -20,6 +20,7 @@ import {
   entriesPath,
   hashFullTile,
   parseTilePath,
+  TileTree,
   tileHashReader,
   tilePath,
   tileWidth,
@@ -218,6 +219,34 @@ describe('tileHashReader', () => {
     const reader = tileHashReader(1000, readTileFrom([]));
     await expect(reader([{ level: 3, index: 125 }])).rejects.toMatchObject({ code: 'node_out_of_range' });
     await expect(reader([{ level: 0, index: 1000 }])).rejects.toBeInstanceOf(ProofError);
+  });
+
+  it('TileTree reads give the same proofs as raw tiles', async () => {
+    // Full tiles come back as TileTrees wider than the width asked for, as a reader's cache does.
+    const trees = new Map<string, TileTree>();
+    const readTree = async (tile: TileId): Promise<Uint8Array | TileTree> => {
+      const full = levels[tile.level * 8]!.length >= (tile.index + 1) * 256;
+      if (!full) return readTileFrom([])(tile);
+      const key = `${tile.level}/${tile.index}`;
+      if (!trees.has(key)) trees.set(key, new TileTree(await readTileFrom([])({ ...tile, width: 256 })));
+      return trees.get(key)!;
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: maxSize }).chain((size) => fc.tuple(fc.constant(size), fc.integer({ min: 0, max: size - 1 }))),
+        async ([size, index]) => {
+          const reader = tileHashReader(size, readTree);
+          expect((await proveInclusion(index, size, reader)).map(hex)).toEqual(proveInclusionSync(index, size, memory).map(hex));
+          expect(hex(await treeRoot(size, reader))).toBe(hex(treeRootSync(size, memory)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('TileTree narrower than the tile asked for is invalid_tile_size', async () => {
+    const reader = tileHashReader(1000, async () => new TileTree(new Uint8Array(32 * 2)));
+    await expect(reader([{ level: 0, index: 999 }])).rejects.toMatchObject({ code: 'invalid_tile_size' });
   });
 
   it('tile of the wrong length is invalid_tile_size', async () => {
