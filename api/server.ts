@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { LedgerError, ProofError, SequencerError, StorageError } from '../ledger/errors.js';
 import { RuleError } from '../registry/errors.js';
 import { parseStrictJson } from '../registry/json.js';
+import { registerDecimalParamCheck } from './decimal-params.js';
 import { ApiError, STATUS_BY_CODE } from './errors.js';
 import type { Hub } from './hub.js';
 import { registerEntryRoutes } from './routes/entries.js';
@@ -67,6 +68,7 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
     void reply.code(404).send(errorBody('route_not_found', `no route for ${request.method} ${request.url}`));
   });
 
+  registerDecimalParamCheck(app);
   registerTileRoutes(app, hub);
   registerLogRoutes(app, hub);
   registerEntryRoutes(app, hub);
@@ -114,7 +116,9 @@ function classify(error: unknown): { status: number; code: string; message: stri
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return { status: 400, code: 'invalid_parameter', message: fastifyError.message };
+    // A body that fails the route schema (an array, a string, null) is not an envelope.
+    const code = fastifyError.validationContext === 'body' ? 'invalid_envelope' : 'invalid_parameter';
+    return { status: 400, code, message: fastifyError.message };
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
