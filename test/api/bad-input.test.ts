@@ -168,6 +168,12 @@ describe('submissions the hub rejects', () => {
     await expectRefused(() => postEntry(hub.url, text, 'text/plain'), 415, 'unsupported_media_type');
   });
 
+  it('JSON body that is not an object', async () => {
+    for (const text of ['[]', 'null', '"envelope"', '42']) {
+      await expectRefused(() => postEntry(hub.url, text), 400, 'invalid_envelope');
+    }
+  });
+
   it('empty body', async () => {
     await expectRefused(() => postEntry(hub.url, ''), 400, 'invalid_json');
   });
@@ -179,6 +185,15 @@ describe('proof and tile reads the hub rejects', () => {
     ['inclusion?index=abc', 400, 'invalid_parameter'],
     ['inclusion?index=1.5', 400, 'invalid_parameter'],
     ['inclusion?index=1&size=x', 400, 'invalid_parameter'],
+    // JavaScript's Number() reads these as 0 or 1; they are not decimal counts.
+    ['inclusion?index=%20', 400, 'invalid_parameter'],
+    ['inclusion?index=0x1', 400, 'invalid_parameter'],
+    ['inclusion?index=1e0', 400, 'invalid_parameter'],
+    ['inclusion?index=01', 400, 'invalid_parameter'],
+    ['inclusion?index=%2B1', 400, 'invalid_parameter'],
+    ['inclusion?index=1&index=0', 400, 'invalid_parameter'],
+    ['inclusion?index=9007199254740992', 400, 'invalid_parameter'],
+    ['consistency?from=0x1', 400, 'invalid_parameter'],
     ['inclusion', 400, 'invalid_parameter'],
     ['inclusion?index=0&leafHash=' + encodeURIComponent(Buffer.alloc(32).toString('base64')), 400, 'invalid_parameter'],
     ['inclusion?leafHash=notbase64', 400, 'invalid_parameter'],
@@ -229,6 +244,11 @@ describe('proof and tile reads the hub rejects', () => {
       await expectRefused(() => request(`${hub.url}/${tilePath}`), 404, 'not_found');
     });
   }
+
+  it('entry index that is not decimal', async () => {
+    await expectRefused(() => request(`${hub.url}/v1/entries/0x1`), 400, 'invalid_parameter');
+    await expectRefused(() => request(`${hub.url}/v1/entries/%20`), 400, 'invalid_parameter');
+  });
 
   it('unknown route', async () => {
     await expectRefused(() => request(`${hub.url}/v2/entries`), 404, 'route_not_found');
