@@ -1,5 +1,5 @@
 /**
- * Hostile and malformed requests against a real hub over HTTP: each is refused with a 4xx and
+ * Hostile and malformed requests against a real hub over HTTP: each is rejected with a 4xx and
  * its own stable code, and the tree does not grow. Also duplicate submissions, which must get
  * the existing receipt back, including after the freshness window has passed.
  */
@@ -34,8 +34,8 @@ async function treeSize(): Promise<number> {
   return (await request(`${hub.url}/v1/log`)).body.size as number;
 }
 
-/** Sends a request that must be refused, and checks its status, code and that the tree did not grow. */
-async function expectRefused(send: () => Promise<{ status: number; body: unknown }>, status: number, code: string): Promise<void> {
+/** Sends a request that must be rejected, and checks its status, code and that the tree did not grow. */
+async function expectRejected(send: () => Promise<{ status: number; body: unknown }>, status: number, code: string): Promise<void> {
   const before = await treeSize();
   const answer = await send();
   expect(answer.status).toBe(status);
@@ -62,63 +62,63 @@ afterAll(async () => {
 
 describe('submissions the hub rejects', () => {
   it('malformed JSON', async () => {
-    await expectRefused(() => postEntry(hub.url, '{"v":1,"kind":'), 400, 'invalid_json');
+    await expectRejected(() => postEntry(hub.url, '{"v":1,"kind":'), 400, 'invalid_json');
   });
 
   it('unknown envelope field', async () => {
     const envelope = { ...newCabEnvelope(), extra: true };
-    await expectRefused(() => postEntry(hub.url, JSON.stringify(envelope)), 400, 'invalid_envelope');
+    await expectRejected(() => postEntry(hub.url, JSON.stringify(envelope)), 400, 'invalid_envelope');
   });
 
   it('missing envelope field', async () => {
     const { nonce: _nonce, ...envelope } = newCabEnvelope();
-    await expectRefused(() => postEntry(hub.url, JSON.stringify(envelope)), 400, 'invalid_envelope');
+    await expectRejected(() => postEntry(hub.url, JSON.stringify(envelope)), 400, 'invalid_envelope');
   });
 
   it('unknown body field', async () => {
     const body = { ...(cabRegisterBody(cabCode('UZ', nextCab++)) as object), rating: 'A' };
-    await expectRefused(() => postEntry(hub.url, signTestEnvelope('cab.register', body, registrarUZ)), 400, 'invalid_body');
+    await expectRejected(() => postEntry(hub.url, signTestEnvelope('cab.register', body, registrarUZ)), 400, 'invalid_body');
   });
 
   it('missing body field', async () => {
     const { name: _name, ...body } = cabRegisterBody(cabCode('UZ', nextCab++)) as { name: string };
-    await expectRefused(() => postEntry(hub.url, signTestEnvelope('cab.register', body, registrarUZ)), 400, 'invalid_body');
+    await expectRejected(() => postEntry(hub.url, signTestEnvelope('cab.register', body, registrarUZ)), 400, 'invalid_body');
   });
 
   it('wrong body field type', async () => {
     const body = { ...(cabRegisterBody(cabCode('UZ', nextCab++)) as object), name: 42 };
-    await expectRefused(() => postEntry(hub.url, signTestEnvelope('cab.register', body, registrarUZ)), 400, 'invalid_body');
+    await expectRejected(() => postEntry(hub.url, signTestEnvelope('cab.register', body, registrarUZ)), 400, 'invalid_body');
   });
 
   it('wrong envelope field type', async () => {
     const envelope = { ...newCabEnvelope(), v: '1' };
-    await expectRefused(() => postEntry(hub.url, JSON.stringify(envelope)), 400, 'unsupported_version');
+    await expectRejected(() => postEntry(hub.url, JSON.stringify(envelope)), 400, 'unsupported_version');
   });
 
   it('bad signature', async () => {
     const envelope = newCabEnvelope();
     const sig = Buffer.from(envelope.sig, 'base64');
     sig[10] = sig[10]! ^ 0x01;
-    await expectRefused(() => postEntry(hub.url, { ...envelope, sig: sig.toString('base64') }), 401, 'invalid_signature');
+    await expectRejected(() => postEntry(hub.url, { ...envelope, sig: sig.toString('base64') }), 401, 'invalid_signature');
   });
 
   it('signature over another body', async () => {
     const envelope = newCabEnvelope();
     const tampered = { ...envelope, body: cabRegisterBody(cabCode('UZ', nextCab++)) };
-    await expectRefused(() => postEntry(hub.url, tampered), 401, 'invalid_signature');
+    await expectRejected(() => postEntry(hub.url, tampered), 401, 'invalid_signature');
   });
 
   it('unknown actor', async () => {
     // The development setup makes the authorities' keys but logs no actor.register for them.
     const authority = readDevKey(dataDir, 'authority:UZ');
     const envelope = signTestEnvelope('document.register', documentBody(cabCode('UZ', 1), 'unknown actor'), authority);
-    await expectRefused(() => postEntry(hub.url, envelope), 401, 'unknown_actor');
+    await expectRejected(() => postEntry(hub.url, envelope), 401, 'unknown_actor');
   });
 
   it('signer of the wrong class for the kind', async () => {
     const authority = readDevKey(dataDir, 'authority:UZ');
     const envelope = signTestEnvelope('cab.register', cabRegisterBody(cabCode('UZ', nextCab++)), authority);
-    await expectRefused(() => postEntry(hub.url, envelope), 403, 'wrong_signer');
+    await expectRejected(() => postEntry(hub.url, envelope), 403, 'wrong_signer');
   });
 
   it("keyId that is not the actor's key", async () => {
@@ -126,56 +126,56 @@ describe('submissions the hub rejects', () => {
     const envelope = signTestEnvelope('cab.register', cabRegisterBody(cabCode('UZ', nextCab++)), registrarKG, {
       actor: 'registrar:UZ',
     });
-    await expectRefused(() => postEntry(hub.url, envelope), 401, 'key_mismatch');
+    await expectRejected(() => postEntry(hub.url, envelope), 401, 'key_mismatch');
   });
 
   it('replayed nonce in another envelope', async () => {
     const first = newCabEnvelope();
     await submitOk(hub.url, first);
     const replay = newCabEnvelope({ nonce: first.nonce });
-    await expectRefused(() => postEntry(hub.url, replay), 409, 'replayed_nonce');
+    await expectRejected(() => postEntry(hub.url, replay), 409, 'replayed_nonce');
   });
 
   it('signedAt 10 minutes old', async () => {
     const envelope = newCabEnvelope({ signedAtMs: Date.now() - 10 * MINUTE });
-    await expectRefused(() => postEntry(hub.url, envelope), 400, 'stale_signature');
+    await expectRejected(() => postEntry(hub.url, envelope), 400, 'stale_signature');
   });
 
   it('signedAt 10 minutes ahead', async () => {
     const envelope = newCabEnvelope({ signedAtMs: Date.now() + 10 * MINUTE });
-    await expectRefused(() => postEntry(hub.url, envelope), 400, 'stale_signature');
+    await expectRejected(() => postEntry(hub.url, envelope), 400, 'stale_signature');
   });
 
   it('integer above 2^53 in a body', async () => {
     const envelope = signTestEnvelope('registrar.approve', { requestIndex: 1, requestKind: 'registrar.recover' }, registrarUZ);
     const text = JSON.stringify(envelope).replace('"requestIndex":1', '"requestIndex":9007199254740993');
     expect(text).toContain('9007199254740993');
-    await expectRefused(() => postEntry(hub.url, text), 400, 'unsafe_integer');
+    await expectRejected(() => postEntry(hub.url, text), 400, 'unsafe_integer');
   });
 
   it("registrar registering another country's CAB", async () => {
     const envelope = signTestEnvelope('cab.register', cabRegisterBody(cabCode('KG', 900)), registrarUZ);
-    await expectRefused(() => postEntry(hub.url, envelope), 403, 'wrong_country');
+    await expectRejected(() => postEntry(hub.url, envelope), 403, 'wrong_country');
   });
 
   it('body over the size limit', async () => {
     const envelope = { ...newCabEnvelope(), padding: 'x'.repeat(100_000) };
-    await expectRefused(() => postEntry(hub.url, JSON.stringify(envelope)), 413, 'body_too_large');
+    await expectRejected(() => postEntry(hub.url, JSON.stringify(envelope)), 413, 'body_too_large');
   });
 
   it('wrong content type', async () => {
     const text = JSON.stringify(newCabEnvelope());
-    await expectRefused(() => postEntry(hub.url, text, 'text/plain'), 415, 'unsupported_media_type');
+    await expectRejected(() => postEntry(hub.url, text, 'text/plain'), 415, 'unsupported_media_type');
   });
 
   it('JSON body that is not an object', async () => {
     for (const text of ['[]', 'null', '"envelope"', '42']) {
-      await expectRefused(() => postEntry(hub.url, text), 400, 'invalid_envelope');
+      await expectRejected(() => postEntry(hub.url, text), 400, 'invalid_envelope');
     }
   });
 
   it('empty body', async () => {
-    await expectRefused(() => postEntry(hub.url, ''), 400, 'invalid_json');
+    await expectRejected(() => postEntry(hub.url, ''), 400, 'invalid_json');
   });
 });
 
@@ -210,13 +210,13 @@ describe('proof and tile reads the hub rejects', () => {
   ];
   for (const [query, status, code] of badProofQueries) {
     it(`proof query ${query}`, async () => {
-      await expectRefused(() => request(`${hub.url}/v1/proofs/${query}`), status, code);
+      await expectRejected(() => request(`${hub.url}/v1/proofs/${query}`), status, code);
     });
   }
 
   it('inclusion proof at the tree size', async () => {
     const size = await treeSize();
-    await expectRefused(() => request(`${hub.url}/v1/proofs/inclusion?index=${size}`), 404, 'not_found');
+    await expectRejected(() => request(`${hub.url}/v1/proofs/inclusion?index=${size}`), 404, 'not_found');
   });
 
   const badTilePaths = [
@@ -241,17 +241,17 @@ describe('proof and tile reads the hub rejects', () => {
   ];
   for (const tilePath of badTilePaths) {
     it(`tile path ${tilePath}`, async () => {
-      await expectRefused(() => request(`${hub.url}/${tilePath}`), 404, 'not_found');
+      await expectRejected(() => request(`${hub.url}/${tilePath}`), 404, 'not_found');
     });
   }
 
   it('entry index that is not decimal', async () => {
-    await expectRefused(() => request(`${hub.url}/v1/entries/0x1`), 400, 'invalid_parameter');
-    await expectRefused(() => request(`${hub.url}/v1/entries/%20`), 400, 'invalid_parameter');
+    await expectRejected(() => request(`${hub.url}/v1/entries/0x1`), 400, 'invalid_parameter');
+    await expectRejected(() => request(`${hub.url}/v1/entries/%20`), 400, 'invalid_parameter');
   });
 
   it('unknown route', async () => {
-    await expectRefused(() => request(`${hub.url}/v2/entries`), 404, 'route_not_found');
+    await expectRejected(() => request(`${hub.url}/v2/entries`), 404, 'route_not_found');
   });
 });
 
@@ -327,9 +327,9 @@ describe('duplicate after the freshness window', () => {
     offsetMs = 10 * MINUTE;
     // The hub's time really moved: an envelope signed now by the test's clock is stale to it.
     const late = signTestEnvelope('cab.register', cabRegisterBody(cabCode('UZ', 2)), registrar);
-    const refused = await postEntry(url, late);
-    expect(refused.status).toBe(400);
-    expect(refused.body.error.code).toBe('stale_signature');
+    const stale = await postEntry(url, late);
+    expect(stale.status).toBe(400);
+    expect(stale.body.error.code).toBe('stale_signature');
 
     const retry = await postEntry(url, envelope);
     expect(retry.status).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * Damaged stores: a flipped byte in a right-edge tile makes `ecert serve` refuse to start and
+ * Damaged stores: a flipped byte in a right-edge tile makes `ecert serve` exit before listening and
  * name the root mismatch; a flipped byte in an older tile or an entry bundle makes `ecert fsck`
  * exit 1 and name the damaged tile or bundle. The damage is written through the storage layer
  * while the hub is stopped, since LevelDB compresses values inside its files.

@@ -31,7 +31,7 @@ let hub: HubProcess | undefined;
 let registrars: TestKey[];
 let nextCab = 1;
 
-/** Every answer the hub returned, by index. */
+/** The leaf hash of every entry the hub acknowledged, by index. */
 const answered = new Map<number, string>();
 /** Every signed checkpoint the hub served, by size (a second root for a size fails the test). */
 const checkpoints = new Map<number, OpenedCheckpoint>();
@@ -63,7 +63,7 @@ function newEnvelope(): TestEnvelope {
 
 /**
  * Submits new envelopes from CLIENTS clients until the hub dies. Returns the envelopes whose
- * outcome is unknown because the connection broke before an answer.
+ * outcome is unknown because the connection broke before a response.
  */
 async function submitUntilKilled(url: string, killAfterMs: number): Promise<TestEnvelope[]> {
   const unknown: TestEnvelope[] = [];
@@ -73,7 +73,7 @@ async function submitUntilKilled(url: string, killAfterMs: number): Promise<Test
       const envelope = newEnvelope();
       try {
         const answer = await postEntry(url, envelope);
-        if (answer.status !== 200) throw new Error(`submission refused: ${answer.status} ${answer.text}`);
+        if (answer.status !== 200) throw new Error(`submission rejected: ${answer.status} ${answer.text}`);
         recordAnswer(answer.body as SubmitAnswer);
       } catch (error) {
         if (alive && !isConnectionError(error)) throw error;

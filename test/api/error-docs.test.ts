@@ -1,5 +1,5 @@
 /**
- * Every error code the hub's API can answer must be documented in docs/ERRORS.md. The codes
+ * Every error code the hub's API can return must be documented in docs/ERRORS.md. The codes
  * come from api/errors.ts STATUS_BY_CODE, the codes the API raises itself, and every RuleError
  * code in registry/ (found in the source at test time, so a new rule cannot skip the docs).
  */
@@ -52,7 +52,7 @@ export function apiErrorCodes(): string[] {
   return [...codes];
 }
 
-/** Every code the API can answer, sorted. */
+/** Every code the API can return, sorted. */
 export function answerableErrorCodes(): string[] {
   return [...new Set([...apiErrorCodes(), ...registryErrorCodes()])].sort();
 }

@@ -240,7 +240,7 @@ describe('read-back over HTTP', () => {
   });
 });
 
-/** The signed checkpoints the submissions were answered with, checked and deduplicated by size. */
+/** The signed checkpoints of the submission responses, checked and deduplicated by size. */
 function checkpointsSeen(): OpenedCheckpoint[] {
   const bySize = new Map<number, OpenedCheckpoint>();
   for (const answer of answers) {

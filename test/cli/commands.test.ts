@@ -1,6 +1,6 @@
 /**
  * The `ecert` command as a user runs it: real processes of dist/cli/main.js against a real hub
- * on 127.0.0.1, with exit codes checked (0 success, 1 failed check or refused request, 2 usage).
+ * on 127.0.0.1, with exit codes checked (0 success, 1 failed check or rejected request, 2 usage).
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -146,7 +146,7 @@ describe('submit and verify-receipt', () => {
     expect((await runCli(['verify-receipt', receiptPath, '--vkey', file('no-such-vkey')])).code).toBe(2);
   });
 
-  it('submission the hub refuses exits 1 with its code', async () => {
+  it('rejected submission exits 1', async () => {
     const body = writeJson('cab-kg.json', cabRegisterBody(cabCode('KG', 1)));
     const key = path.join(devData, 'dev-keys', 'registrar-UZ.key');
     const result = await runCli(['submit', 'cab.register', body, '--key', key, '--hub', hub.url]);

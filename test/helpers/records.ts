@@ -59,12 +59,12 @@ export interface HttpAnswer<T = any> {
   headers: Headers;
 }
 
-/** The `{error: {code, message}}` body of a refused request. */
+/** The `{error: {code, message}}` body of a rejected request. */
 export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** The answer of POST /v1/entries. */
+/** The response body of POST /v1/entries. */
 export interface SubmitAnswer {
   index: number;
   leafHash: string;
@@ -98,11 +98,11 @@ export function postEntry(baseUrl: string, envelope: TestEnvelope | string, cont
   });
 }
 
-/** Posts an envelope that must be logged and returns the hub's answer. */
+/** Posts an envelope that must be logged and returns the response body. */
 export async function submitOk(baseUrl: string, envelope: TestEnvelope): Promise<SubmitAnswer> {
   const answer = await postEntry(baseUrl, envelope);
   if (answer.status !== 200) {
-    throw new Error(`${envelope.kind} by ${envelope.actor} was refused: ${answer.status} ${answer.text}`);
+    throw new Error(`${envelope.kind} by ${envelope.actor} was rejected: ${answer.status} ${answer.text}`);
   }
   return answer.body as SubmitAnswer;
 }
