@@ -142,11 +142,11 @@ function signEd25519(signedData: pkijs.SignedData, index: number, signer: CmsSig
   signerInfo.signature = new asn1js.OctetString({ valueHex: new Uint8Array(signature) });
 }
 
-function parseCertificate(der: Uint8Array, what: string): pkijs.Certificate {
+function parseCertificate(der: Uint8Array, description: string): pkijs.Certificate {
   try {
     return pkijs.Certificate.fromBER(new Uint8Array(der));
   } catch (error) {
-    throw new PdfSignError('invalid_certificate', `${what} is not a DER X.509 certificate: ${(error as Error).message}`, {
+    throw new PdfSignError('invalid_certificate', `${description} is not a DER X.509 certificate: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -36,12 +36,12 @@ export function decodePemBlocks(text: string, label: string): Uint8Array[] {
  * Returns the certificates of `input`: a DER certificate as is, or every
  * CERTIFICATE block of PEM text (given as a string or as its bytes).
  *
- * @throws PdfSignError `invalid_certificate` when PEM text holds no CERTIFICATE block.
+ * @throws PdfSignError `invalid_certificate` when PEM text contains no CERTIFICATE block.
  */
-export function certificatesFromInput(input: Uint8Array | string, what: string): Uint8Array[] {
+export function certificatesFromInput(input: Uint8Array | string, description: string): Uint8Array[] {
   if (input instanceof Uint8Array && input.length > 0 && input[0] === 0x30) {
     if (input.length > MAX_CERTIFICATE_INPUT) {
-      throw new PdfSignError('invalid_certificate', `${what} has ${input.length} bytes, more than ${MAX_CERTIFICATE_INPUT}`, {
+      throw new PdfSignError('invalid_certificate', `${description} has ${input.length} bytes, more than ${MAX_CERTIFICATE_INPUT}`, {
         limit: MAX_CERTIFICATE_INPUT,
         actual: input.length,
       });
@@ -51,7 +51,7 @@ export function certificatesFromInput(input: Uint8Array | string, what: string):
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
   const blocks = decodePemBlocks(text, 'CERTIFICATE');
   if (blocks.length === 0) {
-    throw new PdfSignError('invalid_certificate', `${what} is neither DER (starting with 0x30) nor PEM with a CERTIFICATE block`);
+    throw new PdfSignError('invalid_certificate', `${description} is neither DER (starting with 0x30) nor PEM with a CERTIFICATE block`);
   }
   return blocks;
 }

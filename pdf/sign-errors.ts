@@ -6,7 +6,7 @@
 export type PdfSignErrorCode =
   /** The private key is not PKCS#8 PEM or a node KeyObject holding a private key. */
   | 'invalid_key'
-  /** The key type or curve has no signature profile here (RSA, RSA-PSS, P-256, P-384, Ed25519 do). */
+  /** The key type or curve is not supported: only RSA, EC P-256, EC P-384 and Ed25519 sign. */
   | 'unsupported_key'
   /** A certificate is not one DER or PEM X.509 certificate. */
   | 'invalid_certificate'
@@ -16,14 +16,14 @@ export type PdfSignErrorCode =
   | 'invalid_option'
   /** The input is not a PDF that @cantoo/pdf-lib can load for an incremental update. */
   | 'invalid_pdf'
-  /** The input PDF is encrypted; the signer does not sign encrypted files. */
+  /** The input PDF is encrypted, and the signer does not sign encrypted files. */
   | 'encrypted_pdf'
-  /** The incremental update does not contain the placeholders exactly once. */
+  /** The placeholders are not found exactly once in the update, or the signed file does not read back. */
   | 'placeholder_not_found'
   /** The CMS does not fit into the space reserved for /Contents. */
   | 'signature_too_large';
 
-/** Evidence attached to a PdfSignError; every field is optional. */
+/** Evidence attached to a PdfSignError. Every field is optional. */
 export interface PdfSignErrorEvidence {
   /** The limit that was exceeded, in bytes or characters. */
   limit?: number;

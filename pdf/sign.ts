@@ -13,18 +13,18 @@ export interface SignPdfOptions {
   privateKey: KeyObject | string;
   /** The signer certificate as DER or PEM. */
   certificate: Uint8Array | string;
-  /** Further certificates to embed (issuing CAs), each DER or PEM; a PEM input may hold several. */
+  /** Further certificates to embed (issuing CAs), each DER or PEM. One PEM input may contain several. */
   chain?: (Uint8Array | string)[];
   reason?: string;
   location?: string;
   /** /Name of the signature dictionary, the signer's name as the PDF shows it. */
   name?: string;
   contactInfo?: string;
-  /** /M; defaults to now. It is not signed, so it only informs. */
+  /** The /M signing time, which defaults to now. It is not signed, so it is informative only. */
   time?: Date;
   /** Sign RSA keys with RSA-PSS (SHA-256, 32-byte salt) instead of PKCS#1 v1.5. */
   rsaPss?: boolean;
-  /** Bytes reserved for the CMS in /Contents; defaults to DEFAULT_CONTENTS_SIZE. */
+  /** Bytes reserved for the CMS in /Contents, DEFAULT_CONTENTS_SIZE by default. */
   contentsSize?: number;
 }
 
@@ -52,7 +52,7 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
   const key = readSigningKey(options.privateKey, { rsaPss: options.rsaPss });
   const [certificate, ...extra] = certificatesFromInput(options.certificate, 'the signer certificate');
   if (extra.length > 0) {
-    throw new PdfSignError('invalid_certificate', `the signer certificate input holds ${extra.length + 1} certificates, want one; pass the others as the chain`);
+    throw new PdfSignError('invalid_certificate', `the signer certificate input contains ${extra.length + 1} certificates, want one; pass the others as the chain`);
   }
   checkKeyMatchesCertificate(key, certificate);
   const chain = (options.chain ?? []).flatMap((input, index) => certificatesFromInput(input, `chain entry ${index + 1}`));
@@ -87,7 +87,7 @@ export async function signPdf(pdf: Uint8Array, options: SignPdfOptions): Promise
       actual: cms.length,
     });
   }
-  // The hex digits go after the '<'; the zeros behind them stay as padding.
+  // The hex digits go after the '<', and the zeros behind them stay as padding.
   bytes.set(Buffer.from(Buffer.from(cms).toString('hex'), 'latin1'), prepared.contentsStart + 1);
 
   checkReadBack(bytes, byteRange);

@@ -25,8 +25,8 @@ export interface PreparedPdf {
   contentsEnd: number;
 }
 
-// A name stands in for each number so the array is wide enough for any file
-// offset of up to 10 digits; the patched array is padded to the same width.
+// A name replaces each number so the array is wide enough for any file offset
+// of up to 10 digits. The patched array is padded to the same width.
 const BYTE_RANGE_PLACEHOLDER = '**********';
 // ISO 32000-2 §12.7.5.5, Table 225: SignaturesExist (1) + AppendOnly (2).
 const SIG_FLAGS = 3;
@@ -40,8 +40,9 @@ const WIDGET_FLAGS = 132;
  * of the output. The update uses a classic xref table and no object streams,
  * so the signature dictionary has file offsets that can be patched.
  *
- * @throws PdfSignError `invalid_pdf`, `encrypted_pdf`, or `placeholder_not_found`
- *   when the written update does not contain each placeholder exactly once.
+ * @throws PdfSignError `invalid_pdf` for a PDF that does not load or has no
+ *   page, `encrypted_pdf`, and `placeholder_not_found` when the written update
+ *   does not contain each placeholder exactly once.
  */
 export async function addSignaturePlaceholder(pdf: Uint8Array, options: PlaceholderOptions): Promise<PreparedPdf> {
   const document = await loadForUpdate(pdf);
@@ -129,14 +130,14 @@ function formFields(document: PDFDocument): PDFArray {
 
 /** Returns the first of Signature1, Signature2, … that no top-level field uses. */
 function freeFieldName(fields: PDFArray): string {
-  const taken = new Set<string>();
+  const used = new Set<string>();
   for (let index = 0; index < fields.size(); index++) {
     const field = fields.lookupMaybe(index, PDFDict);
     const name = field?.lookup(PDFName.of('T'));
-    if (name instanceof PDFString || name instanceof PDFHexString) taken.add(name.decodeText());
+    if (name instanceof PDFString || name instanceof PDFHexString) used.add(name.decodeText());
   }
   let number = 1;
-  while (taken.has(`Signature${number}`)) number++;
+  while (used.has(`Signature${number}`)) number++;
   return `Signature${number}`;
 }
 
@@ -178,7 +179,7 @@ function checkPrefix(original: Uint8Array, updated: Uint8Array): void {
 }
 
 /** Returns the offset of the only occurrence of `text` at or after `from`. */
-function findOnce(bytes: Uint8Array, from: number, text: string, what: string): number {
+function findOnce(bytes: Uint8Array, from: number, text: string, description: string): number {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const needle = Buffer.from(text, 'latin1');
   const first = buffer.indexOf(needle, from);
@@ -186,7 +187,7 @@ function findOnce(bytes: Uint8Array, from: number, text: string, what: string): 
   if (first < 0 || second >= 0) {
     throw new PdfSignError(
       'placeholder_not_found',
-      `the ${what} placeholder occurs ${first < 0 ? 'nowhere' : 'more than once'} in the incremental update`,
+      `the ${description} placeholder occurs ${first < 0 ? 'nowhere' : 'more than once'} in the incremental update`,
     );
   }
   return first;

@@ -20,7 +20,7 @@ const DIRECTORY_NAME_TAG = 4;
  * and so for PAdES-BASELINE-B.
  *
  * The issuer Name and serial INTEGER repeat the certificate's bytes, so a
- * verifier comparing encodings sees the same ones.
+ * verifier that compares encodings finds them equal.
  *
  * @throws PdfSignError `invalid_certificate` when the issuer or serial is not DER.
  */
@@ -52,12 +52,12 @@ export function encodeSigningCertificateV2(certificateDer: Uint8Array): Uint8Arr
 
 /**
  * Parses one DER element for embedding. asn1js re-encodes what it parsed, so
- * the bytes must survive a round trip, which holds exactly for DER.
+ * the bytes must survive a round trip, which is true exactly for DER.
  */
-function reparsed(der: Uint8Array, what: string): asn1js.AsnType {
+function reparsed(der: Uint8Array, description: string): asn1js.AsnType {
   const parsed = asn1js.fromBER(new Uint8Array(der));
   if (parsed.offset === -1 || !equalBytes(new Uint8Array(parsed.result.toBER()), der)) {
-    throw new PdfSignError('invalid_certificate', `the signer certificate's ${what} is not DER, so signing-certificate-v2 cannot repeat it`);
+    throw new PdfSignError('invalid_certificate', `the signer certificate's ${description} is not DER, so signing-certificate-v2 cannot repeat it`);
   }
   return parsed.result;
 }

@@ -7,14 +7,15 @@ import { PdfSignError } from './sign-errors.js';
 export type DigestName = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 /**
- * How a key signs a CMS SignerInfo. The digest is both the message-digest
- * algorithm and, for RSA and ECDSA, the hash inside the signature algorithm.
+ * Signature scheme of a key for a CMS SignerInfo. The digest is both the
+ * message-digest algorithm and, for RSA and ECDSA, the hash inside the
+ * signature algorithm.
  */
 export type SignatureProfile =
   | { kind: 'rsa-pkcs1'; digest: 'SHA-256' }
   | { kind: 'rsa-pss'; digest: 'SHA-256' }
   | { kind: 'ecdsa'; curve: 'P-256' | 'P-384'; digest: 'SHA-256' | 'SHA-384' }
-  // RFC 8419 §3.1: SHA-512 is the recommended message digest for Ed25519.
+  // RFC 8419 §3: with signed attributes, Ed25519 signers use SHA-512 for the message digest.
   | { kind: 'ed25519'; digest: 'SHA-512' };
 
 /** A private key with the profile it signs with. */

@@ -149,7 +149,7 @@ function translateError(error: unknown, input: string, options: SignOptions): un
 
 /**
  * Writes OUT. Without --force the file is created exclusively, so a file that
- * appears meanwhile is not overwritten; with --force a temporary file is
+ * appears meanwhile is not overwritten. With --force a temporary file is
  * renamed over OUT, so OUT is never left half written.
  */
 function writeOutput(output: string, bytes: Uint8Array, force: boolean): void {

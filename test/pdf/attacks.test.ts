@@ -72,7 +72,7 @@ interface CmsVariant {
   encapsulatedContent?: Uint8Array;
 }
 
-/** Builds a CMS over `byteRange` of `pdf` as the variant says, with a correct signature value. */
+/** Builds a CMS over `byteRange` of `pdf` in the given variant, with a correct signature value. */
 async function variantCms(pdf: Uint8Array, byteRange: number[], variant: CmsVariant = {}): Promise<Uint8Array> {
   const key = readSigningKey(signer.privateKey);
   const [, a, b, c] = byteRange;

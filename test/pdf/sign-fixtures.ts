@@ -65,6 +65,7 @@ async function makePeculiarSigner(keyType: 'ECDSA-P384' | 'Ed25519'): Promise<Te
       : { generate: { name: 'Ed25519' }, sign: { name: 'Ed25519' } };
   const generate = (): Promise<webcrypto.CryptoKeyPair> =>
     webcrypto.subtle.generateKey(algorithm.generate, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
+
   const caKeys = await generate();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '0a1b2c3d',
@@ -74,6 +75,7 @@ async function makePeculiarSigner(keyType: 'ECDSA-P384' | 'Ed25519'): Promise<Te
     keys: caKeys,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
   });
+
   const keys = await generate();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: '4e5f6071',
@@ -85,6 +87,7 @@ async function makePeculiarSigner(keyType: 'ECDSA-P384' | 'Ed25519'): Promise<Te
     signingKey: caKeys.privateKey,
     extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation, true)],
   });
+
   const pkcs8 = new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const privateKeyPem = toPem(pkcs8, 'PRIVATE KEY');
   const der = new Uint8Array(certificate.rawData);
