@@ -142,7 +142,11 @@ function checkSignature(signature: PdfSignature, pdf: Uint8Array, revisions: Rev
 
 /** Compares the signed revision with the final file; undefined when only allowed additions follow it. */
 function changesAfterSigning(end: number, revisions: RevisionCache): SignatureFinding | undefined {
-  if (end === revisions.final.bytes.length) return undefined;
+  const size = revisions.final.bytes.length;
+  if (end === size) return undefined;
+  // PdfDocument accepts whitespace after the last %%EOF; those bytes belong to no revision and no signature covers them.
+  const lastEnd = revisions.final.revisions.at(-1)?.end ?? 0;
+  if (lastEnd !== size) return formatFailure(`${size - lastEnd} bytes after the last %%EOF are not covered by any signature`);
   const signed = revisions.load(end);
   if (signed instanceof PdfError) return formatFailure(`signed revision [0, ${end}) does not load as a PDF: ${signed.message}`);
   const changes = findChangesAfterSigning(signed, revisions.final);

@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validatePdfSignatures } from '../../pdf/validate.js';
+import { createSigner, signPdf, type KeyKind, type TestSigner } from './validate-cms-builder.js';
+import { readSample } from './validate-fixtures.js';
+
+const carrier = readSample('pdf-signed-original.pdf');
+const signers = new Map<KeyKind, TestSigner>();
+
+beforeAll(async () => {
+  for (const kind of ['rsa-pss', 'ecdsa-p256', 'ed25519', 'rsa-1024'] as const) signers.set(kind, await createSigner(kind));
+});
+
+describe('validatePdfSignatures on freshly signed byte ranges', () => {
+  it.each([
+    ['rsa-pss', 'RSASSA-PSS'],
+    ['ecdsa-p256', 'ECDSA'],
+    ['ed25519', 'Ed25519'],
+  ] as const)('when signed with %s, it passes as %s and baseline B', (kind, family) => {
+    const report = validatePdfSignatures(signPdf(carrier, signers.get(kind)!));
+    expect(report.indication).toBe('PASSED');
+    expect(report.signatures[0].signatureAlgorithm).toBe(family);
+    expect(report.signatures[0].baselineB).toBe(true);
+  });
+
+  it.each(['high', 'low'] as const)('when the ECDSA S is %s, it passes', (side) => {
+    const report = validatePdfSignatures(signPdf(carrier, signers.get('ecdsa-p256')!, { ecdsaS: side }));
+    expect(report.indication).toBe('PASSED');
+  });
+
+  it('when the Ed25519 signature is replaced by another key, it is SIG_CRYPTO_FAILURE', async () => {
+    const other = await createSigner('ed25519');
+    const pdf = signPdf(carrier, { ...signers.get('ed25519')!, privateKey: other.privateKey });
+    const report = validatePdfSignatures(pdf);
+    expect(report.subIndication).toBe('SIG_CRYPTO_FAILURE');
+  });
+
+  it('when the RSA key has 1024 bits, it is CRYPTO_CONSTRAINTS_FAILURE', () => {
+    const pdf = signPdf(carrier, signers.get('rsa-1024')!);
+    const report = validatePdfSignatures(pdf);
+    expect(report.indication).toBe('INDETERMINATE');
+    expect(report.subIndication).toBe('CRYPTO_CONSTRAINTS_FAILURE');
+    expect(validatePdfSignatures(pdf, { minRsaBits: 1024 }).indication).toBe('PASSED');
+  });
+
+  it('when both constraints apply, the crypto one wins', () => {
+    const pdf = signPdf(carrier, signers.get('rsa-1024')!, { signingTime: true });
+    const report = validatePdfSignatures(pdf, { requireBaselineB: true });
+    expect(report.subIndication).toBe('CRYPTO_CONSTRAINTS_FAILURE');
+    expect(report.signatures[0].problems).toHaveLength(2);
+    expect(report.signatures[0].problems[1]).toBe('signature is not PAdES-BASELINE-B');
+  });
+
+  it('when a signing-time is signed, baseline B is required only under the policy', () => {
+    const pdf = signPdf(carrier, signers.get('ecdsa-p256')!, { signingTime: true });
+    expect(validatePdfSignatures(pdf).indication).toBe('PASSED');
+    const strict = validatePdfSignatures(pdf, { requireBaselineB: true });
+    expect(strict.indication).toBe('INDETERMINATE');
+    expect(strict.subIndication).toBe('SIG_CONSTRAINTS_FAILURE');
+  });
+});
