@@ -124,6 +124,14 @@ describe('ecert sign', () => {
     expect(existsSync(out('y.pdf'))).toBe(false);
   });
 
+  it('prints usage with --help', async () => {
+    const { error, stdout } = await runSign(['--help']);
+    expect((error as CommanderError).code).toBe('commander.helpDisplayed');
+    expect(stdout).toContain('--key <file>');
+    expect(stdout).toContain('--cert <file>');
+    expect(stdout).toContain('--force');
+  });
+
   it('when --key is missing, commander reports a usage error', async () => {
     const { error } = await runSign([files.input, out('z.pdf'), '--cert', files.cert]);
     expect(error).toBeInstanceOf(CommanderError);

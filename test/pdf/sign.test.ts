@@ -7,6 +7,7 @@ import { parseSignedData } from '../../pdf/cms.js';
 import { MAX_TEXT_LENGTH, signPdf } from '../../pdf/sign.js';
 import { findSignatures } from '../../pdf/signatures.js';
 import { validatePdfSignatures } from '../../pdf/validate.js';
+import { buildPdf } from './build-pdf.js';
 import { makeSigner, unsignedDocument, type TestKeyType } from './sign-fixtures.js';
 
 const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
@@ -92,6 +93,8 @@ describe('signPdf', () => {
     const [signature] = findSignatures(output).signatures;
     expect(signature.inObjectStream).toBeUndefined();
     expect(signature.byteRange[2] + signature.byteRange[3]).toBe(output.length);
+    const report = validatePdfSignatures(output);
+    expect(report.indication, report.message).toBe('PASSED');
   });
 
   it('when /Contents is too small, it raises signature_too_large', async () => {
@@ -138,6 +141,28 @@ describe('signPdf', () => {
     await expect(signPdf(pdf, { ...base, reason: 'x'.repeat(MAX_TEXT_LENGTH + 1) })).rejects.toMatchObject({ code: 'invalid_option' });
     await expect(signPdf(pdf, { ...base, time: new Date(Number.NaN) })).rejects.toMatchObject({ code: 'invalid_option' });
     await expect(signPdf(pdf, { ...base, contentsSize: 10 })).rejects.toMatchObject({ code: 'invalid_option' });
+  });
+
+  it('when the PDF has no page, it raises invalid_pdf', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const empty = buildPdf(['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [] /Count 0 >>']);
+    const call = signPdf(empty, { privateKey: signer.privateKey, certificate: signer.certificate });
+    await expect(call).rejects.toMatchObject({ code: 'invalid_pdf' });
+  });
+
+  it('when the PDF is encrypted, it raises encrypted_pdf', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const encrypted = buildPdf(
+      [
+        '<< /Type /Catalog /Pages 2 0 R >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>',
+        '<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>',
+      ],
+      '/Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] ',
+    );
+    const call = signPdf(encrypted, { privateKey: signer.privateKey, certificate: signer.certificate });
+    await expect(call).rejects.toMatchObject({ code: 'encrypted_pdf' });
   });
 
   it('when texts are not ASCII, they read back unchanged', async () => {
