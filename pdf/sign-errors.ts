@@ -18,6 +18,8 @@ export type PdfSignErrorCode =
   | 'invalid_pdf'
   /** The input PDF is encrypted, and the signer does not sign encrypted files. */
   | 'encrypted_pdf'
+  /** A certification signature of the input forbids any change (DocMDP permission 1). */
+  | 'changes_not_permitted'
   /** The placeholders are not found exactly once in the update, or the signed file does not read back. */
   | 'placeholder_not_found'
   /** The CMS does not fit into the space reserved for /Contents. */

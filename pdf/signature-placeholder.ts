@@ -46,6 +46,7 @@ const WIDGET_FLAGS = 132;
  */
 export async function addSignaturePlaceholder(pdf: Uint8Array, options: PlaceholderOptions): Promise<PreparedPdf> {
   const document = await loadForUpdate(pdf);
+  checkChangesPermitted(document);
   const context = document.context;
   const pages = document.getPages();
   if (pages.length === 0) throw new PdfSignError('invalid_pdf', 'the PDF has no page to put the signature field on');
@@ -109,6 +110,30 @@ async function loadForUpdate(pdf: Uint8Array): Promise<PDFDocument> {
     throw new PdfSignError('encrypted_pdf', 'the PDF is encrypted; decrypt it before signing');
   }
   return document;
+}
+
+/**
+ * Rejects a document certified with DocMDP permission 1: no change at all is
+ * permitted, so an added signature would invalidate the certification
+ * signature (ISO 32000-2 §12.8.2.2).
+ */
+function checkChangesPermitted(document: PDFDocument): void {
+  const perms = document.catalog.lookupMaybe(PDFName.of('Perms'), PDFDict);
+  const certification = perms?.lookupMaybe(PDFName.of('DocMDP'), PDFDict);
+  const references = certification?.lookupMaybe(PDFName.of('Reference'), PDFArray);
+  if (!references) return;
+  for (let index = 0; index < references.size(); index++) {
+    const reference = references.lookupMaybe(index, PDFDict);
+    const method = reference?.lookupMaybe(PDFName.of('TransformMethod'), PDFName);
+    if (method !== PDFName.of('DocMDP')) continue;
+    const parameters = reference?.lookupMaybe(PDFName.of('TransformParams'), PDFDict);
+    const permission = parameters?.lookupMaybe(PDFName.of('P'), PDFNumber);
+    if (permission?.asNumber() === 1) {
+      throw new PdfSignError('changes_not_permitted', 'the PDF is certified with DocMDP permission 1, which permits no change, so it cannot be signed again', {
+        actual: 1,
+      });
+    }
+  }
 }
 
 /** Returns the AcroForm's /Fields array, creating the form and the array when absent. */

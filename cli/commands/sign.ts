@@ -139,6 +139,7 @@ function translateError(error: unknown, input: string, options: SignOptions): un
       return new UsageError(`--key ${options.key} and --cert ${options.cert} do not belong together: ${detail}`, { cause: error });
     case 'invalid_pdf':
     case 'encrypted_pdf':
+    case 'changes_not_permitted':
       return new UsageError(`IN ${input}: ${detail}`, { cause: error });
     case 'invalid_option':
       return new UsageError(detail, { cause: error });

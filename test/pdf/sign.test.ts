@@ -150,6 +150,22 @@ describe('signPdf', () => {
     await expect(call).rejects.toMatchObject({ code: 'invalid_pdf' });
   });
 
+  it('when DocMDP permits no change, it raises changes_not_permitted', async () => {
+    const signer = await makeSigner('ECDSA-P256');
+    const certified = (permission: number): Uint8Array =>
+      buildPdf([
+        '<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>',
+        '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>',
+        '<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 0 0 0] /Contents <3000> ' +
+          `/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ${permission} /V /1.2 >> >>] >>`,
+      ]);
+    const options = { privateKey: signer.privateKey, certificate: signer.certificate };
+    await expect(signPdf(certified(1), options)).rejects.toMatchObject({ code: 'changes_not_permitted' });
+    const permitted = await signPdf(certified(2), options);
+    expect(findSignatures(permitted).signatures.some((signature) => signature.fieldName === 'Signature1')).toBe(true);
+  });
+
   it('when the PDF is encrypted, it raises encrypted_pdf', async () => {
     const signer = await makeSigner('ECDSA-P256');
     const encrypted = buildPdf(
