@@ -3,12 +3,12 @@ import type { PdfSignature } from './signatures.js';
 import { formatFailure, type SignatureFinding } from './validation-report.js';
 
 /**
- * Checks a signature's /ByteRange [0 a b c] (ISO 32000-2 §12.8.1): four
- * non-negative integers starting at 0, a gap [a, b) that is exactly the
- * /Contents hex string with its `<` and `>`, and a signed revision [0, b+c)
- * inside the file that ends where a revision ends (after `%%EOF` and its
- * end-of-line). The ByteRange is attacker-controlled, so every field is
- * checked before it is used as an offset.
+ * Checks a signature's /ByteRange [0 a b c] (ISO 32000-2 §12.8.1). It must
+ * hold four non-negative integers starting at 0, and its gap [a, b) must be
+ * exactly the /Contents hex string with its `<` and `>`. The signed revision
+ * [0, b+c) must lie inside the file and end where a revision ends, after
+ * `%%EOF` and its end-of-line. The ByteRange is attacker-controlled, so every
+ * item is checked before it is used as an offset.
  *
  * Returns undefined when the ByteRange is sound.
  */

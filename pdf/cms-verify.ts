@@ -15,13 +15,16 @@ import {
   type CryptoPolicy,
   type SignatureScheme,
 } from './signature-algorithms.js';
+import { eContentBytes, OID_TST_INFO, readMessageImprint } from './timestamp-token.js';
 import { formatFailure, type SignatureFinding } from './validation-report.js';
 
 /** id-data (RFC 5652 §4): the eContentType of a detached PDF signature. */
 const OID_DATA = '1.2.840.113549.1.7.1';
 const CADES_DETACHED = 'ETSI.CAdES.detached';
+/** Sub-filter of a document time-stamp (ISO 32000-2 §12.8.5), whose CMS is an RFC 3161 time-stamp token. */
+export const DOCUMENT_TIMESTAMP = 'ETSI.RFC3161';
 
-/** What checking one CMS signature found, for the caller to fold into a SignatureCheck. */
+/** Result of checking one CMS signature, for the caller to fold into a SignatureCheck. */
 export interface CmsVerification {
   /** The FAILED finding, when there is one; it decides the signature. */
   failure?: SignatureFinding;
@@ -35,17 +38,21 @@ export interface CmsVerification {
 }
 
 /**
- * Checks the CMS of a detached PDF signature (RFC 5652, ETSI EN 319 122-1)
- * over the signed byte ranges. The checks run in this order, and the first
- * failure decides, so the sub-indication names the first thing wrong rather
- * than its consequences (a rewritten CMS also breaks the signature value):
+ * Checks the CMS of a PDF signature over the signed byte ranges: a detached
+ * SignedData (RFC 5652, ETSI EN 319 122-1), or for ETSI.RFC3161 a time-stamp
+ * token (RFC 3161) whose MessageImprint is the digest of the ranges. The
+ * checks run in this order, and the first failure decides. So the
+ * sub-indication names the first thing wrong rather than its consequences,
+ * since a rewritten CMS also breaks the signature value.
  *
- * 1. structure, FORMAT_FAILURE: parses, detached, one SignerInfo, signer
- *    certificate embedded and strict DER, signed attributes strict DER with
- *    content-type id-data and message-digest, signing-certificate(-v2) binding
- *    the signer certificate (required for ETSI.CAdES.detached);
- * 2. message-digest against the digest of the ranges, HASH_FAILURE;
- * 3. the signature value, SIG_CRYPTO_FAILURE.
+ * 1. Structure, FORMAT_FAILURE: the CMS parses, is detached (a token carries
+ *    its TSTInfo instead), has one SignerInfo, and embeds the signer
+ *    certificate in strict DER. Signed attributes are strict DER, with
+ *    content-type and message-digest, and a signing-certificate(-v2) that
+ *    binds the signer certificate (required for CAdES and tokens).
+ * 2. message-digest (and a token's MessageImprint) against the digest of the
+ *    content, HASH_FAILURE.
+ * 3. The signature value, SIG_CRYPTO_FAILURE.
  *
  * An algorithm outside the supported set cannot be checked, so it ends the
  * checks with a crypto-constraint problem (INDETERMINATE) and no failure.
@@ -54,10 +61,10 @@ export function verifyCmsSignature(der: Uint8Array, ranges: Uint8Array[], subFil
   const result: CmsVerification = { constraintProblems: [], certificates: [], baselineB: false };
 
   let info: CmsSignedDataInfo;
-  let signerInfo: pkijs.SignerInfo;
+  let signedData: pkijs.SignedData;
   try {
     info = parseSignedData(der);
-    signerInfo = parseSignerInfos(der)[0];
+    signedData = parsePkijsSignedData(der);
   } catch (error) {
     result.failure = formatFailure(error instanceof PdfError ? error.message : `CMS does not parse: ${String(error)}`);
     return result;
@@ -66,7 +73,9 @@ export function verifyCmsSignature(der: Uint8Array, ranges: Uint8Array[], subFil
   if (info.signerCertificate) result.signerCertificate = info.signerCertificate;
   result.digestAlgorithm = info.signers[0] ? (digestName(info.signers[0].digestAlgorithm) ?? info.signers[0].digestAlgorithm) : undefined;
 
-  const structure = checkStructure(info, signerInfo, subFilter);
+  const timestamp = subFilter === DOCUMENT_TIMESTAMP;
+  const signerInfo = signedData.signerInfos[0];
+  const structure = checkStructure(info, signerInfo, timestamp ? 'timestamp' : subFilter === CADES_DETACHED ? 'cades' : 'pkcs7');
   if (typeof structure === 'string') {
     result.failure = formatFailure(structure);
     return result;
@@ -91,28 +100,68 @@ export function verifyCmsSignature(der: Uint8Array, ranges: Uint8Array[], subFil
     result.failure = formatFailure(keyProblem);
     return result;
   }
-  result.failure = checkDigestAndValue(ranges, digest, scheme, key, signerInfo, attributes);
+  let content = ranges;
+  if (timestamp) {
+    const tstInfo = eContentBytes(signedData.encapContentInfo.eContent!);
+    const imprint = checkMessageImprint(tstInfo, ranges, policy);
+    if (typeof imprint !== 'string' && imprint.failure) {
+      result.failure = imprint.failure;
+      return result;
+    }
+    if (typeof imprint === 'string') result.constraintProblems.push(imprint);
+    else result.constraintProblems.push(...imprint.constraintProblems);
+    content = [tstInfo];
+  }
+  result.failure = checkDigestAndValue(content, timestamp ? 'TSTInfo' : 'signed byte ranges', digest, scheme, key, signerInfo, attributes);
   result.constraintProblems.push(...cryptoConstraintProblems(digest, scheme, key, policy));
   return result;
 }
 
-/** Parses the SignerInfos with pkijs; parseSignedData already proved the ContentInfo is a SignedData. */
-function parseSignerInfos(der: Uint8Array): pkijs.SignerInfo[] {
+/** Parses the SignedData with pkijs; parseSignedData already proved the ContentInfo is one. */
+function parsePkijsSignedData(der: Uint8Array): pkijs.SignedData {
   // Copy, since a small Buffer may be a view into Node's shared pool and pkijs reads `.buffer` whole.
   const asn1 = asn1js.fromBER(new Uint8Array(der).buffer);
   const contentInfo = new pkijs.ContentInfo({ schema: asn1.result });
-  return new pkijs.SignedData({ schema: contentInfo.content }).signerInfos;
+  return new pkijs.SignedData({ schema: contentInfo.content });
+}
+
+/**
+ * Checks a time-stamp token's MessageImprint against the byte ranges. Returns
+ * a message for an unsupported hash, which leaves the token INDETERMINATE.
+ */
+function checkMessageImprint(
+  tstInfo: Uint8Array,
+  ranges: Uint8Array[],
+  policy: CryptoPolicy,
+): { failure?: SignatureFinding; constraintProblems: string[] } | string {
+  const imprint = readMessageImprint(tstInfo);
+  if (typeof imprint === 'string') return { failure: formatFailure(imprint), constraintProblems: [] };
+  const hashName = digestName(imprint.hashAlgorithm);
+  if (hashName === undefined) return `MessageImprint hash algorithm ${imprint.hashAlgorithm} is not supported`;
+  const hash = createHash(hashName);
+  for (const range of ranges) hash.update(range);
+  const computed = hash.digest();
+  if (!computed.equals(imprint.hashedMessage)) {
+    const message = `MessageImprint ${Buffer.from(imprint.hashedMessage).toString('hex')} is not the ${hashName} of the signed byte ranges, ${computed.toString('hex')}`;
+    return { failure: { subIndication: 'HASH_FAILURE', message }, constraintProblems: [] };
+  }
+  const weak = hashName === 'md5' || (hashName === 'sha1' && !policy.allowSha1);
+  return { constraintProblems: weak ? [`MessageImprint hash ${hashName} is below the policy`] : [] };
 }
 
 interface Structure {
   key: KeyObject;
-  certificate: pkijs.Certificate;
   attributes?: SignedAttributes;
 }
 
-function checkStructure(info: CmsSignedDataInfo, signerInfo: pkijs.SignerInfo | undefined, subFilter: string | undefined): Structure | string {
-  if (info.eContentPresent) return 'CMS is not detached: the SignedData carries eContent';
-  if (info.eContentType !== OID_DATA) return `CMS eContentType is ${info.eContentType}, want id-data ${OID_DATA}`;
+/** The CMS profile a sub-filter asks for: CAdES, legacy PKCS#7, or an RFC 3161 time-stamp token. */
+type CmsProfile = 'cades' | 'pkcs7' | 'timestamp';
+
+function checkStructure(info: CmsSignedDataInfo, signerInfo: pkijs.SignerInfo | undefined, profile: CmsProfile): Structure | string {
+  const contentType = profile === 'timestamp' ? OID_TST_INFO : OID_DATA;
+  if (profile === 'timestamp' && !info.eContentPresent) return 'time-stamp token has no TSTInfo eContent';
+  if (profile !== 'timestamp' && info.eContentPresent) return 'CMS is not detached: the SignedData carries eContent';
+  if (info.eContentType !== contentType) return `CMS eContentType is ${info.eContentType}, want ${contentType}`;
   if (info.signers.length !== 1 || signerInfo === undefined) return `CMS has ${info.signers.length} SignerInfos, want exactly 1`;
   const signerDer = info.signerCertificate;
   if (signerDer === undefined) return 'CMS does not embed the certificate its SignerInfo names';
@@ -129,21 +178,21 @@ function checkStructure(info: CmsSignedDataInfo, signerInfo: pkijs.SignerInfo | 
   }
 
   if (signerInfo.signedAttrs === undefined) {
-    if (subFilter === CADES_DETACHED) return `${CADES_DETACHED} signature has no signed attributes`;
-    return { key, certificate };
+    if (profile !== 'pkcs7') return `${profile === 'cades' ? CADES_DETACHED : DOCUMENT_TIMESTAMP} signature has no signed attributes`;
+    return { key };
   }
   const attributes = readSignedAttributes(signerInfo.signedAttrs);
   if (typeof attributes === 'string') return attributes;
   if (attributes.contentType === undefined) return 'signed attributes lack content-type';
-  if (attributes.contentType !== OID_DATA) return `content-type attribute is ${attributes.contentType}, want id-data ${OID_DATA}`;
+  if (attributes.contentType !== contentType) return `content-type attribute is ${attributes.contentType}, want ${contentType}`;
   if (attributes.messageDigest === undefined) return 'signed attributes lack message-digest';
   if (attributes.signingCertificate !== undefined) {
     const binding = checkSigningCertificate(attributes.signingCertificate, signerDer, certificate);
     if (binding !== undefined) return binding;
-  } else if (subFilter === CADES_DETACHED) {
-    return `${CADES_DETACHED} signature has no signing-certificate-v2 attribute binding the signer certificate`;
+  } else if (profile !== 'pkcs7') {
+    return `${profile === 'cades' ? CADES_DETACHED : DOCUMENT_TIMESTAMP} signature has no signing-certificate-v2 attribute binding the signer certificate`;
   }
-  return { key, certificate, attributes };
+  return { key, attributes };
 }
 
 /** RFC 8419 §3.1: with signed attributes, an Ed25519 SignerInfo's digest is SHA-512. */
@@ -152,8 +201,10 @@ function checkEd25519Digest(scheme: SignatureScheme, digest: string, attributes:
   return `Ed25519 SignerInfo uses digest ${digest}, want sha512`;
 }
 
+/** Compares message-digest with the digest of `content`, then verifies the signature value. */
 function checkDigestAndValue(
-  ranges: Uint8Array[],
+  content: Uint8Array[],
+  contentName: string,
   digest: string,
   scheme: SignatureScheme,
   key: KeyObject,
@@ -161,7 +212,7 @@ function checkDigestAndValue(
   attributes: SignedAttributes | undefined,
 ): SignatureFinding | undefined {
   const hash = createHash(digest);
-  for (const range of ranges) hash.update(range);
+  for (const chunk of content) hash.update(chunk);
   const computed = hash.digest();
   const signature = new Uint8Array(signerInfo.signature.valueBlock.valueHexView);
 
@@ -169,7 +220,7 @@ function checkDigestAndValue(
     if (!computed.equals(attributes.messageDigest!)) {
       return {
         subIndication: 'HASH_FAILURE',
-        message: `message-digest ${Buffer.from(attributes.messageDigest!).toString('hex')} is not the ${digest} of the signed byte ranges, ${computed.toString('hex')}`,
+        message: `message-digest ${Buffer.from(attributes.messageDigest!).toString('hex')} is not the ${digest} of the ${contentName}, ${computed.toString('hex')}`,
       };
     }
     if (!verifySignatureValue(scheme, key, [attributes.encoded], signature)) {
@@ -179,7 +230,7 @@ function checkDigestAndValue(
   }
 
   // Without signed attributes the signature covers the content itself.
-  if (verifySignatureValue(scheme, key, ranges, signature)) return undefined;
+  if (verifySignatureValue(scheme, key, content, signature)) return undefined;
   const recovered = scheme.family === 'RSASSA-PKCS1-v1_5' ? recoverPkcs1Digest(key, signature) : undefined;
   if (recovered !== undefined && recovered.length === computed.length && !computed.equals(recovered)) {
     return {
@@ -187,7 +238,7 @@ function checkDigestAndValue(
       message: `signature value carries ${digest} ${Buffer.from(recovered).toString('hex')}, not the digest of the signed byte ranges, ${computed.toString('hex')}`,
     };
   }
-  return { subIndication: 'SIG_CRYPTO_FAILURE', message: `${scheme.family} signature value over the signed byte ranges does not verify` };
+  return { subIndication: 'SIG_CRYPTO_FAILURE', message: `${scheme.family} signature value over the ${contentName} does not verify` };
 }
 
 /** PAdES-BASELINE-B (ETSI EN 319 142-1 §6.3): CAdES subfilter, signing-certificate-v2, no signing-time. */

@@ -11,13 +11,14 @@ const SIGNING_FIELD_KEYS = new Set(['V', 'AP']);
 const MAX_PROBLEMS = 16;
 
 /**
- * Lists what the final file changed in a signed revision beyond what DESIGN
- * check 4 allows after signing: added signature fields and their widgets
- * (with the /Fields, page /Annots and /SigFlags updates that reference them),
- * values and appearances of signature fields that were unsigned, document
- * timestamps, the DSS and its streams, and new xref sections. Every other
- * change is listed: a changed or removed object, a re-pointed reference, or
- * a new object that an object of the signed revision already referenced.
+ * Lists what the final file changed in a signed revision beyond the changes
+ * allowed after signing. Allowed are added signature fields and their widgets,
+ * with the /Fields, page /Annots and /SigFlags updates that reference them.
+ * Also allowed are the value and appearance of a signature field that was
+ * unsigned, document timestamps (signature fields too), the DSS and its
+ * streams, and new xref sections. Every other change is listed: a changed or
+ * removed object, a re-pointed reference, or a new object that an object of
+ * the signed revision already referenced.
  *
  * `signed` is the document of the signed prefix and `final` the whole file,
  * whose first bytes are that prefix. Returns an empty list when the final file
@@ -76,8 +77,8 @@ class RevisionDiff {
 
   /**
    * An object the signed revision referenced but did not define reads as null
-   * there; defining it later changes the document without changing any
-   * signed object, so every added object must be unreferenced before.
+   * there. Defining it later would change the document without changing any
+   * signed object, so no added object may be referenced before.
    */
   private checkAddedObjectsUnreferenced(): void {
     const roots: PdfObject[] = this.signed.trailer ? [this.signed.trailer] : [];
@@ -224,7 +225,7 @@ class RevisionDiff {
     return this.added.has(objectNumber) && isName(field?.entries.get('FT'), 'Sig');
   }
 
-  /** A new widget annotation of a new signature field, merged with it or a kid of it. */
+  /** Tests whether an object is a new widget of a new signature field, merged with the field or a kid of it. */
   private isNewSignatureWidget(objectNumber: number): boolean {
     const widget = dictOf(this.final.getObject(objectNumber));
     if (!this.added.has(objectNumber) || !widget || !isName(widget.entries.get('Subtype'), 'Widget')) return false;
@@ -233,7 +234,7 @@ class RevisionDiff {
     return parent !== undefined && this.isNewSignatureField(parent);
   }
 
-  /** An unsigned signature field of the signed revision that a later revision signed. */
+  /** Tests whether an object is an unsigned signature field of the signed revision that a later revision signed. */
   private isSignedFieldValue(objectNumber: number): boolean {
     const before = dictOf(this.signed.getObject(objectNumber));
     const after = dictOf(this.final.getObject(objectNumber));

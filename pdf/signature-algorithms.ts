@@ -159,7 +159,7 @@ export function verifySignatureValue(scheme: SignatureScheme, key: KeyObject, ch
 /**
  * Returns the digest inside an RSASSA-PKCS1-v1_5 signature value (the
  * DigestInfo of RFC 8017 §9.2), or undefined when the value does not decrypt
- * to one. It tells a changed document (another digest) from a forged value.
+ * to one. A different digest there means the document changed, not that the value was forged.
  */
 export function recoverPkcs1Digest(key: KeyObject, signature: Uint8Array): Uint8Array | undefined {
   let digestInfo: Buffer;

@@ -1,5 +1,5 @@
 import { checkByteRange, revisionEndOf, signedRanges } from './byte-range.js';
-import { verifyCmsSignature } from './cms-verify.js';
+import { DOCUMENT_TIMESTAMP, verifyCmsSignature } from './cms-verify.js';
 import { PdfDocument } from './document.js';
 import { PdfError } from './errors.js';
 import { findChangesAfterSigning } from './revision-diff.js';
@@ -14,8 +14,11 @@ import {
   type SignaturePolicy,
 } from './validation-report.js';
 
-/** Sub-filters the default policy accepts (DESIGN §5). */
-const ACCEPTED_SUB_FILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached']);
+/**
+ * Sub-filters the default policy accepts: CAdES (PAdES) and the legacy PKCS#7
+ * detached profile for signatures, and RFC 3161 tokens for document timestamps.
+ */
+const ACCEPTED_SUB_FILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached', DOCUMENT_TIMESTAMP]);
 /**
  * Most signatures checked in one file. Each one loads its signed revision
  * again, so this bounds the work to that many parses of the file.
@@ -27,11 +30,11 @@ interface ResolvedPolicy extends CryptoPolicy {
 }
 
 /**
- * Validates every signature of a PDF (DESIGN §5, check 4) and folds them into
- * one outcome: FAILED when any signature failed (with the first failure's
- * sub-indication), else INDETERMINATE when any is (a crypto constraint wins
- * over a signature constraint), else PASSED. A file without signatures is
- * FAILED/FORMAT_FAILURE.
+ * Validates every signature of a PDF (the verifier's signature check) and
+ * folds them into one outcome. The file is FAILED when any signature failed,
+ * with the first failure's sub-indication. Otherwise it is INDETERMINATE when
+ * any signature is, and a crypto constraint wins over a signature constraint.
+ * Otherwise it is PASSED. A file without signatures is FAILED/FORMAT_FAILURE.
  *
  * `pdf` is attacker-controlled. Every error becomes FORMAT_FAILURE, and the
  * PdfDocument limits bound time and memory, so this never throws for bad
@@ -131,10 +134,10 @@ function checkSignature(signature: PdfSignature, pdf: Uint8Array, revisions: Rev
 
   const constraints: SignatureFinding[] = cms.constraintProblems.map((message) => ({ subIndication: 'CRYPTO_CONSTRAINTS_FAILURE', message }));
   if (signature.subFilter === undefined || !ACCEPTED_SUB_FILTERS.has(signature.subFilter)) {
-    // TODO: document timestamps (ETSI.RFC3161) need a TSTInfo check; until then they stay INDETERMINATE.
     constraints.push({ subIndication: 'SIG_CONSTRAINTS_FAILURE', message: `sub-filter ${signature.subFilter ?? '(none)'} is not accepted by the policy` });
   }
-  if (policy.requireBaselineB && !check.baselineB) {
+  // PAdES-BASELINE-B is a profile of signatures, so a document timestamp is exempt from it.
+  if (policy.requireBaselineB && !check.baselineB && signature.subFilter !== DOCUMENT_TIMESTAMP) {
     constraints.push({ subIndication: 'SIG_CONSTRAINTS_FAILURE', message: 'signature is not PAdES-BASELINE-B' });
   }
   return decide(check, failures, constraints);

@@ -11,7 +11,7 @@ export type SignatureSubIndication =
   | 'CRYPTO_CONSTRAINTS_FAILURE'
   | 'SIG_CONSTRAINTS_FAILURE';
 
-/** What the caller accepts beyond an intact, valid signature. */
+/** Caller's requirements beyond an intact, valid signature. */
 export interface SignaturePolicy {
   /** Require PAdES-BASELINE-B; anything short of it is INDETERMINATE/SIG_CONSTRAINTS_FAILURE. Default false. */
   requireBaselineB?: boolean;
@@ -66,14 +66,14 @@ export interface SignatureFinding {
   message: string;
 }
 
-/** Returns the indication that a sub-indication belongs to (DESIGN's indication table). */
+/** Returns the indication of a sub-indication: constraint failures are INDETERMINATE, the others FAILED. */
 export function indicationOf(subIndication: SignatureSubIndication): Indication {
   return subIndication === 'CRYPTO_CONSTRAINTS_FAILURE' || subIndication === 'SIG_CONSTRAINTS_FAILURE'
     ? 'INDETERMINATE'
     : 'FAILED';
 }
 
-/** A finding that makes the signature FAILED/FORMAT_FAILURE. */
+/** Creates a FORMAT_FAILURE finding. */
 export function formatFailure(message: string): SignatureFinding {
   return { subIndication: 'FORMAT_FAILURE', message };
 }

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validatePdfSignatures } from '../../pdf/validate.js';
-import { createSigner, signPdf, type KeyKind, type TestSigner } from './validate-cms-builder.js';
-import { readSample } from './validate-fixtures.js';
+import { findSignatures } from '../../pdf/signatures.js';
+import { addDocumentTimestamp, createSigner, signPdf, type KeyKind, type TestSigner } from './validate-cms-builder.js';
+import { readSample, writeContents } from './validate-fixtures.js';
 
 const carrier = readSample('pdf-signed-original.pdf');
 const signers = new Map<KeyKind, TestSigner>();
@@ -56,5 +57,35 @@ describe('validatePdfSignatures on freshly signed byte ranges', () => {
     const strict = validatePdfSignatures(pdf, { requireBaselineB: true });
     expect(strict.indication).toBe('INDETERMINATE');
     expect(strict.subIndication).toBe('SIG_CONSTRAINTS_FAILURE');
+  });
+});
+
+describe('validatePdfSignatures on document timestamps', () => {
+  it('when a timestamp follows the signature, both pass', async () => {
+    const pdf = await addDocumentTimestamp(carrier, signers.get('ecdsa-p256')!);
+    const report = validatePdfSignatures(pdf, { requireBaselineB: true });
+    expect(report.indication).toBe('PASSED');
+    expect(report.coversWholeFile).toBe(true);
+    expect(report.signatures.map((check) => check.subFilter)).toEqual(['ETSI.CAdES.detached', 'ETSI.RFC3161']);
+    expect(report.signatures.map((check) => check.indication)).toEqual(['PASSED', 'PASSED']);
+  });
+
+  it('when the MessageImprint is wrong, it is HASH_FAILURE', async () => {
+    const pdf = await addDocumentTimestamp(carrier, signers.get('ecdsa-p256')!, { wrongImprint: true });
+    const report = validatePdfSignatures(pdf);
+    expect(report.subIndication).toBe('HASH_FAILURE');
+    expect(report.message).toMatch(/MessageImprint [0-9a-f]{64} is not the sha256 of the signed byte ranges/);
+  });
+
+  it('when a byte of the TSTInfo changes, it is HASH_FAILURE', async () => {
+    const pdf = await addDocumentTimestamp(carrier, signers.get('ecdsa-p256')!);
+    const [, contents] = findSignatures(pdf).signatures;
+    const cms = Buffer.from(contents.contents);
+    // The genTime "20260101000000Z" sits inside the TSTInfo, which the message-digest covers.
+    const at = cms.indexOf('20260101000000Z', 0, 'latin1');
+    cms[at] = '3'.charCodeAt(0);
+    const report = validatePdfSignatures(writeContents(pdf, cms, -1));
+    expect(report.subIndication).toBe('HASH_FAILURE');
+    expect(report.message).toMatch(/message-digest .* is not the sha256 of the TSTInfo/);
   });
 });

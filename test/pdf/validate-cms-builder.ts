@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { createHash, KeyObject, sign, webcrypto, constants } from 'node:crypto';
+import { PDFDocument, PDFHexString, PDFString } from '@cantoo/pdf-lib';
 import * as x509 from '@peculiar/x509';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { OID_CONTENT_TYPE, OID_MESSAGE_DIGEST, OID_SIGNING_CERTIFICATE_V2, OID_SIGNING_TIME } from '../../pdf/signed-attributes.js';
 import { findSignatures } from '../../pdf/signatures.js';
-import { writeContents } from './validate-fixtures.js';
+import { rewriteByteRange, writeContents } from './validate-fixtures.js';
 
 /**
  * A minimal CAdES-style CMS builder for tests: it signs the byte ranges of an
@@ -37,6 +38,7 @@ const OID = {
   sha256WithRsa: '1.2.840.113549.1.1.11',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   ed25519: '1.3.101.112',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
 };
 
 /** P-256 group order, for turning an ECDSA S into its high or low twin. */
@@ -67,12 +69,69 @@ export interface SignOptions {
 /** Signs the first signature's byte ranges of `pdf` and writes the CMS into its /Contents. */
 export function signPdf(pdf: Uint8Array, signer: TestSigner, options: SignOptions = {}): Uint8Array {
   const [placeholder] = findSignatures(pdf).signatures;
-  const [, a, b, c] = placeholder.byteRange;
   const digestName = signer.kind === 'ed25519' ? 'sha512' : 'sha256';
-  const digest = createHash(digestName).update(pdf.subarray(0, a)).update(pdf.subarray(b, b + c)).digest();
-  const certificate = pkijs.Certificate.fromBER(new Uint8Array(signer.certificate));
+  const digest = digestRanges(pdf, placeholder.byteRange, digestName);
+  return writeContents(pdf, buildCms(signer, { contentType: OID.data, content: digest, digestName, ...options }));
+}
 
-  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: attributes(digest, signer.certificate, options) });
+/**
+ * Appends an incremental update with a document timestamp field (ISO 32000-2
+ * §12.8.5) and fills it with an RFC 3161 token whose TSTInfo the test signer
+ * signs, as a time-stamping authority would.
+ */
+export async function addDocumentTimestamp(pdf: Uint8Array, signer: TestSigner, options: { wrongImprint?: boolean } = {}): Promise<Uint8Array> {
+  const document = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
+  const placeholder = '9'.repeat(10);
+  const value = document.context.register(
+    document.context.obj({
+      Type: 'DocTimeStamp',
+      Filter: 'Adobe.PPKLite',
+      SubFilter: 'ETSI.RFC3161',
+      ByteRange: [0, Number(placeholder), Number(placeholder), Number(placeholder)],
+      Contents: PDFHexString.of('0'.repeat(8192)),
+    }),
+  );
+  const field = document.context.register(document.context.obj({ FT: 'Sig', T: PDFString.of('Timestamp1'), V: value }));
+  document.catalog.getOrCreateAcroForm().addField(field);
+  let updated = new Uint8Array(await document.commit());
+
+  const { start, end } = findSignatures(updated).signatures.at(-1)!.contentsRange!;
+  const byteRange = [0, start, end, updated.length - end];
+  updated = rewriteByteRange(updated, byteRange, 'last');
+  const digest = digestRanges(updated, byteRange, 'sha256');
+  if (options.wrongImprint) digest[0] ^= 1;
+  const tstInfo = new pkijs.TSTInfo({
+    version: 1,
+    policy: '1.2.3.4.1',
+    messageImprint: new pkijs.MessageImprint({
+      hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID.sha256 }),
+      hashedMessage: new asn1js.OctetString({ valueHex: digest }),
+    }),
+    serialNumber: new asn1js.Integer({ value: 1 }),
+    genTime: new Date('2026-01-01T00:00:00Z'),
+  });
+  const encoded = new Uint8Array(tstInfo.toSchema().toBER());
+  const cms = buildCms(signer, { contentType: OID.tstInfo, content: createHash('sha256').update(encoded).digest(), digestName: 'sha256', eContent: encoded });
+  return writeContents(updated, cms, -1);
+}
+
+function digestRanges(pdf: Uint8Array, byteRange: number[], digestName: string): Buffer {
+  const [, a, b, c] = byteRange;
+  return createHash(digestName).update(pdf.subarray(0, a)).update(pdf.subarray(b, b + c)).digest();
+}
+
+interface CmsOptions extends SignOptions {
+  contentType: string;
+  /** Digest of the signed content, for the message-digest attribute. */
+  content: Buffer;
+  digestName: 'sha256' | 'sha512';
+  /** Encapsulated content; the CMS is detached without it. */
+  eContent?: Uint8Array;
+}
+
+function buildCms(signer: TestSigner, options: CmsOptions): Uint8Array {
+  const certificate = pkijs.Certificate.fromBER(new Uint8Array(signer.certificate));
+  const signedAttrs = new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes: attributes(options, signer.certificate) });
   const toSign = new Uint8Array(signedAttrs.toSchema().toBER());
   toSign[0] = 0x31;
   const { algorithm, value } = signValue(signer, toSign, options);
@@ -80,31 +139,33 @@ export function signPdf(pdf: Uint8Array, signer: TestSigner, options: SignOption
   const signerInfo = new pkijs.SignerInfo({
     version: 1,
     sid: new pkijs.IssuerAndSerialNumber({ issuer: certificate.issuer, serialNumber: certificate.serialNumber }),
-    digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: digestName === 'sha512' ? OID.sha512 : OID.sha256 }),
+    digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: options.digestName === 'sha512' ? OID.sha512 : OID.sha256 }),
     signedAttrs,
     signatureAlgorithm: algorithm,
     signature: new asn1js.OctetString({ valueHex: value }),
   });
+  const encapContentInfo = new pkijs.EncapsulatedContentInfo({ eContentType: options.contentType });
+  if (options.eContent) encapContentInfo.eContent = new asn1js.OctetString({ valueHex: options.eContent });
   const signedData = new pkijs.SignedData({
-    version: 1,
+    version: options.eContent ? 3 : 1,
     digestAlgorithms: [signerInfo.digestAlgorithm],
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data }),
+    encapContentInfo,
     certificates: [certificate],
     signerInfos: [signerInfo],
   });
   const contentInfo = new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) });
-  return writeContents(pdf, new Uint8Array(contentInfo.toSchema().toBER()));
+  return new Uint8Array(contentInfo.toSchema().toBER());
 }
 
-function attributes(digest: Buffer, certificate: Uint8Array, options: SignOptions): pkijs.Attribute[] {
+function attributes(options: CmsOptions, certificate: Uint8Array): pkijs.Attribute[] {
   const certHash = createHash('sha256').update(certificate).digest();
   // SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 { certHash } }, SHA-256 being the default hash.
   const signingCertificate = new asn1js.Sequence({
     value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: certHash })] })] })],
   });
   const list = [
-    new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-    new pkijs.Attribute({ type: OID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: digest })] }),
+    new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: options.contentType })] }),
+    new pkijs.Attribute({ type: OID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: options.content })] }),
     new pkijs.Attribute({ type: OID_SIGNING_CERTIFICATE_V2, values: [signingCertificate] }),
   ];
   if (options.signingTime) {

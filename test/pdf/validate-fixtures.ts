@@ -25,9 +25,9 @@ export function replaceCms(pdf: Uint8Array, mutate: (signedData: pkijs.SignedDat
   return writeContents(pdf, new Uint8Array(encoded));
 }
 
-/** Writes `der` into the first signature's /Contents, padded with zeros to its capacity. */
-export function writeContents(pdf: Uint8Array, der: Uint8Array): Uint8Array {
-  const [signature] = findSignatures(pdf).signatures;
+/** Writes `der` into the /Contents of signature `index` (file order, negative from the end), zero-padded. */
+export function writeContents(pdf: Uint8Array, der: Uint8Array, index = 0): Uint8Array {
+  const signature = findSignatures(pdf).signatures.at(index)!;
   const { start, end } = signature.contentsRange!;
   const width = end - start - 2;
   const hex = Buffer.from(der).toString('hex');
@@ -37,10 +37,10 @@ export function writeContents(pdf: Uint8Array, der: Uint8Array): Uint8Array {
   return copy;
 }
 
-/** Rewrites the first /ByteRange array in place, padding with spaces to the width it had. */
-export function rewriteByteRange(pdf: Uint8Array, values: number[]): Uint8Array {
+/** Rewrites the first (or last) /ByteRange array in place, padding with spaces to the width it had. */
+export function rewriteByteRange(pdf: Uint8Array, values: number[], which: 'first' | 'last' = 'first'): Uint8Array {
   const text = Buffer.from(pdf).toString('latin1');
-  const key = text.indexOf('/ByteRange');
+  const key = which === 'first' ? text.indexOf('/ByteRange') : text.lastIndexOf('/ByteRange');
   const open = text.indexOf('[', key);
   const close = text.indexOf(']', open);
   const replacement = values.join(' ');
