@@ -43,6 +43,9 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_nonce: 400,
   invalid_signature_encoding: 400,
   invalid_signed_at: 400,
+  invalid_base64: 400,
+  invalid_logged_at: 400,
+  non_canonical_leaf: 400,
   invalid_key: 400,
   invalid_compromised_at: 400,
   invalid_quorum: 400,
@@ -66,6 +69,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   wrong_country: 403,
   wrong_signer: 403,
   not_receiver: 403,
+  not_sender: 403,
   not_party: 403,
   self_approval: 403,
   // The entry conflicts with what the log already holds.
@@ -85,6 +89,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   // Rules of the registry: codes not listed here answer 422.
   certificate_expired: 422,
   certificate_invalid: 422,
+  unsupported_signature_algorithm: 422,
   // The hub cannot take the entry now: retry later (503 with Retry-After).
   pool_full: 503,
   closed: 503,

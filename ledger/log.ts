@@ -10,6 +10,7 @@ import { proveConsistency, proveInclusion } from './proof.js';
 import {
   bundlePrefixLength,
   checkStorageNumber,
+  MAX_LIST_LIMIT,
   readBundleAtWidth,
   sliceTile,
   type IndexKeyRecord,
@@ -49,6 +50,19 @@ export class LogReader {
   async checkpoint(size: number): Promise<StoredCheckpoint> {
     const found = await this.#storage.readCheckpoint(size);
     if (found === undefined) throw notFound(`no checkpoint of size ${size}`);
+    return found;
+  }
+
+  /** Lists the stored checkpoints with sizes in [fromSize, toSize), in increasing size. */
+  async listCheckpoints(fromSize: number, toSize: number): Promise<StoredCheckpoint[]> {
+    const found: StoredCheckpoint[] = [];
+    for (let next = fromSize; next < toSize; ) {
+      const page = await this.#storage.listCheckpoints(next, Math.min(MAX_LIST_LIMIT, toSize - next));
+      const inRange = page.filter((checkpoint) => checkpoint.size < toSize);
+      found.push(...inRange);
+      if (inRange.length < page.length || page.length === 0) break;
+      next = page[page.length - 1]!.size + 1;
+    }
     return found;
   }
 

@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 
 import { openNote, noteVerifier } from '../../ledger/note.js';
-import type { StoredCheckpoint } from '../../ledger/storage.js';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { countSchema } from '../params.js';
 
-/** How far back GET /v1/checkpoints/witnessed looks for a checkpoint that meets the quorum. */
-const WITNESSED_SEARCH_LIMIT = 1000;
+/**
+ * How many entries back from the newest GET /v1/checkpoints/witnessed looks for a cosigned
+ * checkpoint. Witnesses cosign within seconds, so a checkpoint that old without a quorum means the
+ * witnesses are down, and the answer is 404 until they return.
+ */
+const WITNESSED_SEARCH_WINDOW = 4096;
 
 /** Log metadata and checkpoints by size. */
 export function registerLogRoutes(app: FastifyInstance, hub: Hub): void {
@@ -62,15 +65,24 @@ export function registerLogRoutes(app: FastifyInstance, hub: Hub): void {
 async function newestWitnessedCheckpoint(hub: Hub): Promise<string> {
   const latest = await hub.reader.latestCheckpoint();
   if (latest === undefined) throw new ApiError(404, 'not_found', 'the log has no checkpoint yet');
-  let candidate: StoredCheckpoint | undefined = latest;
-  for (let looked = 0; candidate !== undefined && looked < WITNESSED_SEARCH_LIMIT; looked++) {
+  const candidates = [latest];
+  if (quorumAt(hub, latest.size) > 0) {
+    // Checkpoint sizes are sparse (one per integration); list the recent stored ones.
+    const fromSize = Math.max(1, hub.size - WITNESSED_SEARCH_WINDOW);
+    const recent = await hub.reader.listCheckpoints(fromSize, latest.size);
+    candidates.push(...recent.reverse());
+  }
+  for (const candidate of candidates) {
     const witnesses = hub.registry.state.witnessesAt(candidate.size - 1);
     const quorum = witnesses?.witnessQuorum ?? 0;
     const note = await hub.checkpointWithCosignatures(candidate);
     if (quorum === 0 || countWitnessSignatures(note, witnesses?.witnesses ?? []) >= quorum) return note;
-    candidate = await previousCheckpoint(hub, candidate.size);
   }
   throw new ApiError(404, 'not_found', 'no recent checkpoint carries enough witness cosignatures yet');
+}
+
+function quorumAt(hub: Hub, size: number): number {
+  return hub.registry.state.witnessesAt(size - 1)?.witnessQuorum ?? 0;
 }
 
 function countWitnessSignatures(note: string, witnesses: readonly { name: string; key: string }[]): number {
@@ -84,13 +96,4 @@ function countWitnessSignatures(note: string, witnesses: readonly { name: string
     }
   }
   return count;
-}
-
-async function previousCheckpoint(hub: Hub, size: number): Promise<StoredCheckpoint | undefined> {
-  // Checkpoint sizes are sparse (one per integration); step back through the stored ones.
-  for (let s = size - 1; s >= 1 && size - s <= 4096; s--) {
-    const found = await hub.reader.checkpoint(s).catch(() => undefined);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }

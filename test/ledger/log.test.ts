@@ -126,6 +126,12 @@ describe('LogReader', () => {
     }
   });
 
+  it('when listing checkpoints in a range, it returns the stored sizes in it', async () => {
+    expect((await reader.listCheckpoints(0, 70_000)).map((c) => c.size)).toEqual(sizes.filter((s) => s < 70_000));
+    expect((await reader.listCheckpoints(257, 600)).map((c) => c.size)).toEqual(sizes.filter((s) => s >= 257 && s < 600));
+    expect(await reader.listCheckpoints(5, 5)).toEqual([]);
+  });
+
   it('when the size is omitted, it proves inclusion in the latest tree', async () => {
     const latest = (await reader.latestCheckpoint())!;
     const proof = await reader.inclusionProof(12_345);
