@@ -27,8 +27,17 @@ const MAX_PROBLEMS = 16;
  * NOTE: an added signature widget may carry any appearance inside its /Rect;
  * this is inherent to visible signatures and not detected here.
  */
-export function findChangesAfterSigning(signed: PdfDocument, final: PdfDocument): string[] {
-  return new RevisionDiff(signed, final).run();
+export function findChangesAfterSigning(signed: PdfDocument, final: PdfDocument, options: RevisionDiffOptions = {}): string[] {
+  return new RevisionDiff(signed, final, options.newSignatures ?? true).run();
+}
+
+export interface RevisionDiffOptions {
+  /**
+   * Whether later revisions may add signatures, default true. A certification
+   * signature with DocMDP permission 1 (ISO 32000-2 §12.8.2.2) sets it false,
+   * which leaves document timestamps and the DSS allowed (ETSI EN 319 142-1 §5.4).
+   */
+  newSignatures?: boolean;
 }
 
 class RevisionDiff {
@@ -39,6 +48,7 @@ class RevisionDiff {
   constructor(
     private readonly signed: PdfDocument,
     private readonly final: PdfDocument,
+    private readonly newSignatures: boolean,
   ) {}
 
   run(): string[] {
@@ -222,14 +232,21 @@ class RevisionDiff {
 
   private isNewSignatureField(objectNumber: number): boolean {
     const field = dictOf(this.final.getObject(objectNumber));
-    return this.added.has(objectNumber) && isName(field?.entries.get('FT'), 'Sig');
+    if (!this.added.has(objectNumber) || !field || !isName(field.entries.get('FT'), 'Sig')) return false;
+    return this.isPermittedValue(field.entries.get('V'));
+  }
+
+  /** Tests whether a signature field value may be added: any, unless DocMDP permission 1 allows only timestamps. */
+  private isPermittedValue(value: PdfObject | undefined): boolean {
+    if (this.newSignatures) return true;
+    return isName(dictOf(this.final.resolve(value))?.entries.get('Type'), 'DocTimeStamp');
   }
 
   /** Tests whether an object is a new widget of a new signature field, merged with the field or a kid of it. */
   private isNewSignatureWidget(objectNumber: number): boolean {
     const widget = dictOf(this.final.getObject(objectNumber));
     if (!this.added.has(objectNumber) || !widget || !isName(widget.entries.get('Subtype'), 'Widget')) return false;
-    if (isName(widget.entries.get('FT'), 'Sig')) return true;
+    if (isName(widget.entries.get('FT'), 'Sig')) return this.isPermittedValue(widget.entries.get('V'));
     const parent = refNumber(widget.entries.get('Parent'));
     return parent !== undefined && this.isNewSignatureField(parent);
   }
@@ -241,7 +258,8 @@ class RevisionDiff {
     if (!before || !after || !isName(before.entries.get('FT'), 'Sig') || before.entries.has('V')) return false;
     if (!this.changedKeys(before, after).every((key) => SIGNING_FIELD_KEYS.has(key))) return false;
     const value = after.entries.get('V');
-    return value === undefined || isDict(value) || (isRef(value) && this.added.has(value.objectNumber));
+    const added = value === undefined || isDict(value) || (isRef(value) && this.added.has(value.objectNumber));
+    return added && (value === undefined || this.isPermittedValue(value));
   }
 
   /**

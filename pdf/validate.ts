@@ -2,6 +2,7 @@ import { checkByteRange, revisionEndOf, signedRanges } from './byte-range.js';
 import { DOCUMENT_TIMESTAMP, verifyCmsSignature } from './cms-verify.js';
 import { PdfDocument } from './document.js';
 import { PdfError } from './errors.js';
+import { dictOf, isArray, isName } from './objects.js';
 import { findChangesAfterSigning } from './revision-diff.js';
 import { findSignatures, type PdfSignature } from './signatures.js';
 import type { CryptoPolicy } from './signature-algorithms.js';
@@ -129,7 +130,8 @@ function checkSignature(signature: PdfSignature, pdf: Uint8Array, revisions: Rev
   check.baselineB = cms.baselineB;
   if (cms.failure) failures.push(cms.failure);
 
-  const changes = changesAfterSigning(check.revisionEnd, revisions);
+  const newSignatures = docMdpPermission(signature, revisions.final) !== 1;
+  const changes = changesAfterSigning(check.revisionEnd, revisions, newSignatures);
   if (changes) failures.push(changes);
 
   const constraints: SignatureFinding[] = cms.constraintProblems.map((message) => ({ subIndication: 'CRYPTO_CONSTRAINTS_FAILURE', message }));
@@ -144,7 +146,7 @@ function checkSignature(signature: PdfSignature, pdf: Uint8Array, revisions: Rev
 }
 
 /** Compares the signed revision with the final file; undefined when only allowed additions follow it. */
-function changesAfterSigning(end: number, revisions: RevisionCache): SignatureFinding | undefined {
+function changesAfterSigning(end: number, revisions: RevisionCache, newSignatures: boolean): SignatureFinding | undefined {
   const size = revisions.final.bytes.length;
   if (end === size) return undefined;
   // PdfDocument accepts whitespace after the last %%EOF; those bytes belong to no revision and no signature covers them.
@@ -152,9 +154,28 @@ function changesAfterSigning(end: number, revisions: RevisionCache): SignatureFi
   if (lastEnd !== size) return formatFailure(`${size - lastEnd} bytes after the last %%EOF are not covered by any signature`);
   const signed = revisions.load(end);
   if (signed instanceof PdfError) return formatFailure(`signed revision [0, ${end}) does not load as a PDF: ${signed.message}`);
-  const changes = findChangesAfterSigning(signed, revisions.final);
+  const changes = findChangesAfterSigning(signed, revisions.final, { newSignatures });
   if (changes.length === 0) return undefined;
   return formatFailure(`file changed after signing: ${changes.join('; ')}`);
+}
+
+/**
+ * Returns the DocMDP permission (1, 2 or 3) of a certification signature
+ * (ISO 32000-2 §12.8.2.2), or undefined for an approval signature.
+ */
+function docMdpPermission(signature: PdfSignature, document: PdfDocument): number | undefined {
+  const holder = dictOf(document.getObject(signature.objectNumber));
+  const dict = holder?.entries.has('Contents') ? holder : dictOf(document.resolve(holder?.entries.get('V')));
+  const references = document.resolve(dict?.entries.get('Reference'));
+  if (!isArray(references)) return undefined;
+  for (const item of references.items) {
+    const reference = dictOf(document.resolve(item));
+    if (!isName(reference?.entries.get('TransformMethod'), 'DocMDP')) continue;
+    const permission = dictOf(document.resolve(reference?.entries.get('TransformParams')))?.entries.get('P');
+    // /P defaults to 2 (ISO 32000-2 Table 257).
+    return typeof permission === 'number' ? permission : 2;
+  }
+  return undefined;
 }
 
 function baseCheck(signature: PdfSignature): SignatureCheck {

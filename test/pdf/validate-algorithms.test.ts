@@ -89,3 +89,23 @@ describe('validatePdfSignatures on document timestamps', () => {
     expect(report.message).toMatch(/message-digest .* is not the sha256 of the TSTInfo/);
   });
 });
+
+describe('validatePdfSignatures after a certification with DocMDP permission 1', () => {
+  /** Certified with /P 1, SHA-1 and RSA: the policy below accepts its algorithms, so only the updates decide. */
+  const certified = readSample('pkcs7-no-message-digest.pdf');
+  const legacy = { allowSha1: true, minRsaBits: 1024 };
+
+  it('when a document timestamp is added, it passes', async () => {
+    const pdf = await addDocumentTimestamp(certified, signers.get('ecdsa-p256')!);
+    const report = validatePdfSignatures(pdf, legacy);
+    expect(report.signatures.map((check) => check.indication)).toEqual(['PASSED', 'PASSED']);
+  });
+
+  it('when a signature is added, it is FORMAT_FAILURE', async () => {
+    const pdf = await addDocumentTimestamp(certified, signers.get('ecdsa-p256')!, { dictionaryType: 'Sig' });
+    const report = validatePdfSignatures(pdf, legacy);
+    expect(report.subIndication).toBe('FORMAT_FAILURE');
+    expect(report.signatures[0].message).toMatch(/AcroForm \/Fields gained object \d+, which is not a new signature field/);
+    expect(report.signatures[1].indication).toBe('PASSED');
+  });
+});

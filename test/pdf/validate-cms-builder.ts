@@ -79,12 +79,16 @@ export function signPdf(pdf: Uint8Array, signer: TestSigner, options: SignOption
  * §12.8.5) and fills it with an RFC 3161 token whose TSTInfo the test signer
  * signs, as a time-stamping authority would.
  */
-export async function addDocumentTimestamp(pdf: Uint8Array, signer: TestSigner, options: { wrongImprint?: boolean } = {}): Promise<Uint8Array> {
+export async function addDocumentTimestamp(
+  pdf: Uint8Array,
+  signer: TestSigner,
+  options: { wrongImprint?: boolean; dictionaryType?: 'DocTimeStamp' | 'Sig' } = {},
+): Promise<Uint8Array> {
   const document = await PDFDocument.load(pdf, { forIncrementalUpdate: true, updateMetadata: false });
   const placeholder = '9'.repeat(10);
   const value = document.context.register(
     document.context.obj({
-      Type: 'DocTimeStamp',
+      Type: options.dictionaryType ?? 'DocTimeStamp',
       Filter: 'Adobe.PPKLite',
       SubFilter: 'ETSI.RFC3161',
       ByteRange: [0, Number(placeholder), Number(placeholder), Number(placeholder)],
@@ -93,7 +97,7 @@ export async function addDocumentTimestamp(pdf: Uint8Array, signer: TestSigner, 
   );
   const field = document.context.register(document.context.obj({ FT: 'Sig', T: PDFString.of('Timestamp1'), V: value }));
   document.catalog.getOrCreateAcroForm().addField(field);
-  let updated = new Uint8Array(await document.commit());
+  let updated = new Uint8Array(await document.commit({ useObjectStreams: false }));
 
   const { start, end } = findSignatures(updated).signatures.at(-1)!.contentsRange!;
   const byteRange = [0, start, end, updated.length - end];
