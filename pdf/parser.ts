@@ -116,6 +116,7 @@ export class ObjectParser {
   private parseDict(start: number, depth: number): PdfDict {
     this.checkDepth(depth, start);
     const entries = new Map<string, PdfObject>();
+    const seen = new Set<string>();
     for (;;) {
       const token = this.lexer.next();
       if (token.kind === 'delimiter' && token.value === '>>') {
@@ -126,9 +127,18 @@ export class ObjectParser {
           offset: token.start,
         });
       }
+      // ISO 32000-2 §7.3.7 forbids a repeated key. Readers disagree on which
+      // value wins, so a signed /ByteRange or an updated /Annots could read
+      // differently elsewhere: reject the dictionary instead of picking one.
+      if (seen.has(token.value)) {
+        throw new PdfError('format_failure', `dictionary at offset ${start} repeats the key /${token.value} at offset ${token.start}`, {
+          offset: token.start,
+          actual: token.value,
+        });
+      }
+      seen.add(token.value);
       const value = this.parseObject(depth);
-      // ISO 32000-2 §7.3.7: a null value is the same as an absent entry. When a
-      // key repeats, the last value wins, as in most readers.
+      // ISO 32000-2 §7.3.7: a null value is the same as an absent entry.
       if (value === null) entries.delete(token.value);
       else entries.set(token.value, value);
       this.checkItems(entries.size, start);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildPdf } from './build-pdf.js';
 import { isStream } from '../../pdf/objects.js';
 import { findSignatures } from '../../pdf/signatures.js';
 import { validatePdfSignatures } from '../../pdf/validate.js';
+import { buildPdf } from './build-pdf.js';
 import { readSample, rewriteByteRange } from './validate-fixtures.js';
 
 /** ByteRange [0 18801 37747 113379]: /Contents is [18801, 37747) and the file has 151126 bytes. */
@@ -68,6 +68,17 @@ describe('validatePdfSignatures on byte-level changes of a signed file', () => {
   it('when the ByteRange has a real number, it is FORMAT_FAILURE', () => {
     const pdf = rewriteByteRange(original, [0, 18801, 37747, 1133.5]);
     expect(outcome(pdf).message).toMatch(/not a non-negative integer/);
+  });
+
+  it('when the signature dictionary repeats /ByteRange, it is FORMAT_FAILURE', () => {
+    const text = Buffer.from(original).toString('latin1');
+    const nameStart = text.indexOf('/Name (good-user');
+    const nameEnd = text.indexOf(')', nameStart) + 1;
+    const pdf = new Uint8Array(original);
+    pdf.set(Buffer.from('/ByteRange [0 18801 37747 113379]'.padEnd(nameEnd - nameStart, ' '), 'latin1'), nameStart);
+    const { result, message } = outcome(pdf);
+    expect(result).toBe('FAILED/FORMAT_FAILURE');
+    expect(message).toMatch(/repeats the key \/ByteRange/);
   });
 
   it('when the file has no signature, it is FORMAT_FAILURE', () => {
