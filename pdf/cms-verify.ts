@@ -83,38 +83,47 @@ export function verifyCmsSignature(der: Uint8Array, ranges: Uint8Array[], subFil
   const { key, attributes } = structure;
   result.baselineB = isBaselineB(subFilter, attributes);
 
-  const digest = digestName(signerInfo.digestAlgorithm.algorithmId);
-  if (digest === undefined) {
-    result.constraintProblems.push(`digest algorithm ${signerInfo.digestAlgorithm.algorithmId} is not supported`);
+  const algorithms = resolveAlgorithms(signerInfo, key, attributes);
+  result.signatureAlgorithm = algorithms.signatureAlgorithm;
+  if (!algorithms.usable) {
+    if (algorithms.failure !== undefined) result.failure = formatFailure(algorithms.failure);
+    if (algorithms.unsupported !== undefined) result.constraintProblems.push(algorithms.unsupported);
     return result;
   }
-  const scheme = resolveSignatureScheme(signerInfo.signatureAlgorithm, digest);
-  if (typeof scheme === 'string') {
-    result.signatureAlgorithm = signerInfo.signatureAlgorithm.algorithmId;
-    result.constraintProblems.push(scheme);
-    return result;
-  }
-  result.signatureAlgorithm = scheme.family;
-  const keyProblem = checkKeyType(scheme, key) ?? checkEd25519Digest(scheme, digest, attributes);
-  if (keyProblem !== undefined) {
-    result.failure = formatFailure(keyProblem);
-    return result;
-  }
+  const { digest, scheme } = algorithms;
+
   let content = ranges;
   if (timestamp) {
     const tstInfo = eContentBytes(signedData.encapContentInfo.eContent!);
     const imprint = checkMessageImprint(tstInfo, ranges, policy);
-    if (typeof imprint !== 'string' && imprint.failure) {
+    result.constraintProblems.push(...imprint.constraintProblems);
+    if (imprint.failure) {
       result.failure = imprint.failure;
       return result;
     }
-    if (typeof imprint === 'string') result.constraintProblems.push(imprint);
-    else result.constraintProblems.push(...imprint.constraintProblems);
     content = [tstInfo];
   }
   result.failure = checkDigestAndValue(content, timestamp ? 'TSTInfo' : 'signed byte ranges', digest, scheme, key, signerInfo, attributes);
   result.constraintProblems.push(...cryptoConstraintProblems(digest, scheme, key, policy));
   return result;
+}
+
+/**
+ * The digest and signature scheme of a SignerInfo, or why they cannot be used:
+ * `unsupported` leaves the signature INDETERMINATE and `failure` fails it.
+ */
+type Algorithms =
+  | { usable: true; digest: string; scheme: SignatureScheme; signatureAlgorithm: string }
+  | { usable: false; signatureAlgorithm?: string; failure?: string; unsupported?: string };
+
+function resolveAlgorithms(signerInfo: pkijs.SignerInfo, key: KeyObject, attributes: SignedAttributes | undefined): Algorithms {
+  const digest = digestName(signerInfo.digestAlgorithm.algorithmId);
+  if (digest === undefined) return { usable: false, unsupported: `digest algorithm ${signerInfo.digestAlgorithm.algorithmId} is not supported` };
+  const scheme = resolveSignatureScheme(signerInfo.signatureAlgorithm, digest);
+  if (typeof scheme === 'string') return { usable: false, signatureAlgorithm: signerInfo.signatureAlgorithm.algorithmId, unsupported: scheme };
+  const keyProblem = checkKeyType(scheme, key) ?? checkEd25519Digest(scheme, digest, attributes);
+  if (keyProblem !== undefined) return { usable: false, signatureAlgorithm: scheme.family, failure: keyProblem };
+  return { usable: true, digest, scheme, signatureAlgorithm: scheme.family };
 }
 
 /** Parses the SignedData with pkijs; parseSignedData already proved the ContentInfo is one. */
@@ -126,18 +135,19 @@ function parsePkijsSignedData(der: Uint8Array): pkijs.SignedData {
 }
 
 /**
- * Checks a time-stamp token's MessageImprint against the byte ranges. Returns
- * a message for an unsupported hash, which leaves the token INDETERMINATE.
+ * Checks a time-stamp token's MessageImprint against the byte ranges. An
+ * unsupported or weak hash is a constraint problem, which leaves the token
+ * INDETERMINATE.
  */
 function checkMessageImprint(
   tstInfo: Uint8Array,
   ranges: Uint8Array[],
   policy: CryptoPolicy,
-): { failure?: SignatureFinding; constraintProblems: string[] } | string {
+): { failure?: SignatureFinding; constraintProblems: string[] } {
   const imprint = readMessageImprint(tstInfo);
   if (typeof imprint === 'string') return { failure: formatFailure(imprint), constraintProblems: [] };
   const hashName = digestName(imprint.hashAlgorithm);
-  if (hashName === undefined) return `MessageImprint hash algorithm ${imprint.hashAlgorithm} is not supported`;
+  if (hashName === undefined) return { constraintProblems: [`MessageImprint hash algorithm ${imprint.hashAlgorithm} is not supported`] };
   const hash = createHash(hashName);
   for (const range of ranges) hash.update(range);
   const computed = hash.digest();
