@@ -75,7 +75,7 @@ export function verifyCmsSignature(der: Uint8Array, ranges: Uint8Array[], subFil
 
   const timestamp = subFilter === DOCUMENT_TIMESTAMP;
   const signerInfo = signedData.signerInfos[0];
-  const structure = checkStructure(info, signerInfo, timestamp ? 'timestamp' : subFilter === CADES_DETACHED ? 'cades' : 'pkcs7');
+  const structure = checkStructure(info, signerInfo, profileOf(subFilter));
   if (typeof structure === 'string') {
     result.failure = formatFailure(structure);
     return result;
@@ -164,8 +164,14 @@ interface Structure {
   attributes?: SignedAttributes;
 }
 
-/** The CMS profile a sub-filter asks for: CAdES, legacy PKCS#7, or an RFC 3161 time-stamp token. */
+/** The CMS profile that a sub-filter requires: CAdES, legacy PKCS#7, or an RFC 3161 time-stamp token. */
 type CmsProfile = 'cades' | 'pkcs7' | 'timestamp';
+
+function profileOf(subFilter: string | undefined): CmsProfile {
+  if (subFilter === DOCUMENT_TIMESTAMP) return 'timestamp';
+  if (subFilter === CADES_DETACHED) return 'cades';
+  return 'pkcs7';
+}
 
 function checkStructure(info: CmsSignedDataInfo, signerInfo: pkijs.SignerInfo | undefined, profile: CmsProfile): Structure | string {
   const contentType = profile === 'timestamp' ? OID_TST_INFO : OID_DATA;

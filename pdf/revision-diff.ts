@@ -86,9 +86,9 @@ class RevisionDiff {
   }
 
   /**
-   * An object the signed revision referenced but did not define reads as null
-   * there. Defining it later would change the document without changing any
-   * signed object, so no added object may be referenced before.
+   * Reports added objects that the signed revision already referenced. Such a
+   * reference read as null when signed, so defining the object later would
+   * change the document without changing any signed object.
    */
   private checkAddedObjectsUnreferenced(): void {
     const roots: PdfObject[] = this.signed.trailer ? [this.signed.trailer] : [];

@@ -37,9 +37,9 @@ interface ResolvedPolicy extends CryptoPolicy {
  * any signature is, and a crypto constraint wins over a signature constraint.
  * Otherwise it is PASSED. A file without signatures is FAILED/FORMAT_FAILURE.
  *
- * `pdf` is attacker-controlled. Every error becomes FORMAT_FAILURE, and the
- * PdfDocument limits bound time and memory, so this never throws for bad
- * input. It throws a RangeError only for an invalid `policy`.
+ * `pdf` is attacker-controlled. Every error it raises is caught and becomes
+ * FORMAT_FAILURE, so this throws only a RangeError for an invalid `policy`.
+ * The PdfDocument limits and MAX_SIGNATURES bound time and memory.
  */
 export function validatePdfSignatures(pdf: Uint8Array, policy: SignaturePolicy = {}): PdfSignatureReport {
   const resolved = resolvePolicy(policy);
