@@ -127,7 +127,7 @@ function mgf1Hash(mask: pkijs.AlgorithmIdentifier): string | undefined {
 export function checkKeyType(scheme: SignatureScheme, key: KeyObject): string | undefined {
   const type = key.asymmetricKeyType ?? 'unknown';
   if (KEY_TYPES[scheme.family].includes(type)) return undefined;
-  return `signer certificate has a ${type} key, which cannot make ${scheme.family} signatures`;
+  return `signer certificate has a key of type ${type}, which cannot make ${scheme.family} signatures`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStream } from '../../pdf/objects.js';
+import { isName, isStream } from '../../pdf/objects.js';
 import { findSignatures } from '../../pdf/signatures.js';
 import { validatePdfSignatures } from '../../pdf/validate.js';
 import { buildPdf } from './build-pdf.js';
@@ -14,11 +14,13 @@ function outcome(pdf: Uint8Array): { result: string; message: string } {
 }
 
 /** Returns the offset of a byte inside stream data, which can change without breaking the parse. */
-function streamByteIn(from: number, to: number): number {
-  const { document } = findSignatures(original);
+function streamByteIn(from: number, to: number, pdf = original): number {
+  const { document } = findSignatures(pdf);
   for (const object of document.objects) {
     const value = object.value;
-    if (isStream(value) && value.dataStart >= from && value.dataEnd <= to && value.dataEnd - value.dataStart > 16) {
+    const type = value !== null && typeof value === 'object' && value.type === 'stream' ? value.dict.entries.get('Type') : undefined;
+    const container = isName(type, 'ObjStm') || isName(type, 'XRef');
+    if (isStream(value) && !container && value.dataStart >= from && value.dataEnd <= to && value.dataEnd - value.dataStart > 16) {
       return value.dataStart + 8;
     }
   }
@@ -35,6 +37,16 @@ describe('validatePdfSignatures on byte-level changes of a signed file', () => {
     const { result, message } = outcome(pdf);
     expect(result).toBe('FAILED/HASH_FAILURE');
     expect(message).toMatch(/message-digest .* is not the sha256 of the signed byte ranges/);
+  });
+
+  it('when a legacy signature without signed attributes covers a flipped byte, it is HASH_FAILURE', () => {
+    // ByteRange [0 61449 69047 3566]: the signature value itself carries the SHA-1 digest.
+    const legacy = readSample('pkcs7-no-message-digest.pdf');
+    const pdf = new Uint8Array(legacy);
+    pdf[streamByteIn(0, 61449, legacy)] ^= 0x01;
+    const { result, message } = outcome(pdf);
+    expect(result).toBe('FAILED/HASH_FAILURE');
+    expect(message).toMatch(/signature value carries sha1 [0-9a-f]{40}, not the digest of the signed byte ranges/);
   });
 
   it('when bytes are appended after %%EOF, it is FORMAT_FAILURE', () => {

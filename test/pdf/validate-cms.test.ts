@@ -110,6 +110,15 @@ describe('validatePdfSignatures on CMS rewrites of a valid signature', () => {
     expect(message).toMatch(/RSASSA-PKCS1-v1_5 signature value over the signed attributes does not verify/);
   });
 
+  it('when the signature algorithm does not fit the key, it is FORMAT_FAILURE', () => {
+    const pdf = replaceCms(original, (signedData) => {
+      signedData.signerInfos[0].signatureAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.10045.4.3.2' });
+    });
+    const { result, message } = outcome(pdf);
+    expect(result).toBe('FAILED/FORMAT_FAILURE');
+    expect(message).toBe('signer certificate has a key of type rsa, which cannot make ECDSA signatures');
+  });
+
   it('when the digest algorithm is unknown, it is CRYPTO_CONSTRAINTS_FAILURE', () => {
     const pdf = replaceCms(original, (signedData) => {
       signedData.signerInfos[0].digestAlgorithm = new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.3.4' });
