@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { findSignatures } from '../../pdf/signatures.js';
 import { validatePdfSignatures } from '../../pdf/validate.js';
 import { readSample } from './validate-fixtures.js';
 
@@ -56,5 +57,32 @@ describe('validatePdfSignatures under random mutations', () => {
     );
     // Mutations inside the zero padding of /Contents keep the signature valid; some must have been drawn.
     expect(passed).toBeGreaterThan(0);
+  });
+
+  it('never throws when the CMS hex digits change', () => {
+    const [signature] = findSignatures(original).signatures;
+    // Hex digits of the DER itself, after the '<' and before the zero padding.
+    const derHexEnd = GAP.start + 1 + signature.contents.length * 2;
+    const hexDigit = fc.constantFrom(...'0123456789abcdef'.split('').map((digit) => digit.charCodeAt(0)));
+    const change = fc.record({
+      offsets: fc.array(fc.integer({ min: GAP.start + 1, max: derHexEnd - 1 }), { minLength: 1, maxLength: 4 }),
+      digits: fc.array(hexDigit, { minLength: 4, maxLength: 4 }),
+    });
+    const outcomes = new Set<string>();
+    fc.assert(
+      fc.property(change, ({ offsets, digits }) => {
+        const pdf = new Uint8Array(original);
+        offsets.forEach((at, i) => {
+          pdf[at] = digits[i];
+        });
+        const report = validatePdfSignatures(pdf);
+        expect(['PASSED', 'FAILED', 'INDETERMINATE']).toContain(report.indication);
+        outcomes.add(`${report.indication}/${report.subIndication}`);
+      }),
+      { seed: SEED, numRuns: 600 },
+    );
+    // The mutations reach past the parser into the digest and signature checks.
+    expect(outcomes).toContain('FAILED/SIG_CRYPTO_FAILURE');
+    expect(outcomes).toContain('FAILED/HASH_FAILURE');
   });
 });
