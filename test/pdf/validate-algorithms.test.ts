@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validatePdfSignatures } from '../../pdf/validate.js';
 import { findSignatures } from '../../pdf/signatures.js';
-import { addDocumentTimestamp, createSigner, signPdf, type KeyKind, type TestSigner } from './validate-cms-builder.js';
+import { addDocumentTimestamp, createSigner, hasHighS, signPdf, type KeyKind, type TestSigner } from './validate-cms-builder.js';
 import { readSample, writeContents } from './validate-fixtures.js';
 
 const carrier = readSample('pdf-signed-original.pdf');
@@ -24,8 +24,9 @@ describe('validatePdfSignatures on freshly signed byte ranges', () => {
   });
 
   it.each(['high', 'low'] as const)('when the ECDSA S is %s, it passes', (side) => {
-    const report = validatePdfSignatures(signPdf(carrier, signers.get('ecdsa-p256')!, { ecdsaS: side }));
-    expect(report.indication).toBe('PASSED');
+    const pdf = signPdf(carrier, signers.get('ecdsa-p256')!, { ecdsaS: side });
+    expect(hasHighS(pdf)).toBe(side === 'high');
+    expect(validatePdfSignatures(pdf).indication).toBe('PASSED');
   });
 
   it('when the Ed25519 signature is replaced by another key, it is SIG_CRYPTO_FAILURE', async () => {

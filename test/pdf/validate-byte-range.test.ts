@@ -39,7 +39,7 @@ describe('validatePdfSignatures on byte-level changes of a signed file', () => {
     expect(message).toMatch(/message-digest .* is not the sha256 of the signed byte ranges/);
   });
 
-  it('when a legacy signature without signed attributes covers a flipped byte, it is HASH_FAILURE', () => {
+  it('when a legacy digest mismatches, it is HASH_FAILURE', () => {
     // ByteRange [0 61449 69047 3566]: the signature value itself carries the SHA-1 digest.
     const legacy = readSample('pkcs7-no-message-digest.pdf');
     const pdf = new Uint8Array(legacy);

@@ -204,6 +204,15 @@ function signValue(signer: TestSigner, data: Uint8Array, options: SignOptions): 
   }
 }
 
+/** Tests whether the ECDSA S in the first signature's SignerInfo is above n/2. */
+export function hasHighS(pdf: Uint8Array): boolean {
+  const [signature] = findSignatures(pdf).signatures;
+  const contentInfo = new pkijs.ContentInfo({ schema: asn1js.fromBER(new Uint8Array(signature.contents).buffer).result });
+  const value = new pkijs.SignedData({ schema: contentInfo.content }).signerInfos[0].signature.valueBlock.valueHexView;
+  const [, s] = (asn1js.fromBER(new Uint8Array(value).buffer).result as asn1js.Sequence).valueBlock.value as asn1js.Integer[];
+  return BigInt(`0x${Buffer.from(s.valueBlock.valueHexView).toString('hex')}`) > P256_ORDER / 2n;
+}
+
 /** Re-encodes an Ecdsa-Sig-Value with S or n−S, whichever is on the requested side of n/2; both verify. */
 function withS(der: Uint8Array, side: 'high' | 'low'): Uint8Array {
   const sequence = asn1js.fromBER(new Uint8Array(der).buffer).result as asn1js.Sequence;
