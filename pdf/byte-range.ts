@@ -29,11 +29,17 @@ export function checkByteRange(signature: PdfSignature, fileSize: number, revisi
   }
   const end = b + c;
   if (end > fileSize) return formatFailure(`/ByteRange ends at ${end}, past the end of the ${fileSize}-byte file`);
-  if (!revisions.some((revision) => revision.end === end)) {
-    return formatFailure(`/ByteRange ends at ${end}, which is not the end of a revision (%%EOF and its end-of-line)`);
+  // A revision ends after `%%EOF` and its end-of-line; some writers (pdf-lib among them) put no
+  // end-of-line there and start the next update with one, so either end counts.
+  const atRevisionEnd = (revision: { eofOffset: number; end: number }): boolean =>
+    revision.end === end || revision.eofOffset + EOF_MARKER_LENGTH === end;
+  if (!revisions.some(atRevisionEnd)) {
+    return formatFailure(`/ByteRange ends at ${end}, which is not the end of a revision (after %%EOF)`);
   }
   return undefined;
 }
+
+const EOF_MARKER_LENGTH = '%%EOF'.length;
 
 /** Returns the end of the signed revision, b+c, or NaN when the ByteRange has no usable third and fourth items. */
 export function revisionEndOf(byteRange: number[]): number {
