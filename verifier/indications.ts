@@ -6,6 +6,15 @@ import { CHECK_IDS, overallResult } from '../registry/kinds/verification.js';
  * indication always carries one; PASSED never does.
  */
 export const SUB_INDICATIONS = [
+  'FORMAT_FAILURE',
+  'HASH_FAILURE',
+  'SIG_CRYPTO_FAILURE',
+  'CRYPTO_CONSTRAINTS_FAILURE',
+  'SIG_CONSTRAINTS_FAILURE',
+  'REVOKED',
+  'NOT_YET_VALID',
+  'NO_CERTIFICATE_CHAIN_FOUND',
+  'OUT_OF_BOUNDS_NO_POE',
   'NOT_AUTHORISED',
   'NOT_ACCREDITED',
   'OUT_OF_SCOPE',

@@ -5,7 +5,7 @@ import { noteVerifier, type NoteVerifier } from '../ledger/note.js';
 import { verifyInclusion } from '../ledger/proof.js';
 import { decodeLeaf, type LoggedEnvelope } from '../registry/envelope.js';
 import { failed, indeterminate, passed, type CheckEvidence, type CheckReport } from './indications.js';
-import { countCosignatures, type WitnessPolicy } from './witness-policy.js';
+import { evaluateTlogPolicy, policyTrustsLog, type TlogPolicy } from './tlog-policy.js';
 
 /** The entries check 6 needs, each logged and proven. */
 export const TRACED_KINDS = ['document.register', 'exchange.send', 'exchange.receive'] as const;
@@ -28,7 +28,7 @@ export interface TraceabilityInput {
   logKey: string | NoteVerifier;
   /** The expected checkpoint origin; defaults to the log key's name. */
   origin?: string;
-  policy: WitnessPolicy;
+  policy: TlogPolicy;
   /** The entries found for the exchange; a missing one fails the check. */
   entries: Partial<Record<TracedKind, ProvenEntry>>;
 }
@@ -64,22 +64,26 @@ export function checkTraceability(input: TraceabilityInput): CheckReport {
     evidence[`${kind}.index`] = proven.index;
   }
 
-  const count = countCosignatures(input.checkpoint, input.policy);
-  evidence.cosigners = count.cosigners.join(' ');
-  evidence.witnessQuorum = count.quorum;
-  if (!count.met) {
+  const evaluation = evaluateTlogPolicy(input.checkpoint, input.policy);
+  evidence.cosigners = evaluation.cosigners.join(' ');
+  evidence.witnessQuorum = evaluation.requirement;
+  if (!evaluation.satisfied) {
     return indeterminate(
       'traceability',
       'QUORUM_NOT_MET',
-      `checkpoint ${checkpoint.size} has ${count.cosigners.length} witness cosignatures, the policy needs ${count.quorum}`,
+      `checkpoint ${checkpoint.size} is cosigned by ${describeCosigners(evaluation.cosigners)}, the witness policy needs ${evaluation.requirement}`,
       evidence,
     );
   }
   return passed(
     'traceability',
-    `${TRACED_KINDS.join(', ')} are included in checkpoint ${checkpoint.size}, cosigned by ${count.cosigners.length} of ${count.quorum} required witnesses`,
+    `${TRACED_KINDS.join(', ')} are included in checkpoint ${checkpoint.size}, cosigned by ${describeCosigners(evaluation.cosigners)} as the policy needs (${evaluation.requirement})`,
     evidence,
   );
+}
+
+function describeCosigners(cosigners: readonly string[]): string {
+  return cosigners.length === 0 ? 'no witness' : cosigners.join(', ');
 }
 
 function openLogCheckpoint(input: TraceabilityInput): { checkpoint: Checkpoint } | { report: CheckReport } {
@@ -89,6 +93,13 @@ function openLogCheckpoint(input: TraceabilityInput): { checkpoint: Checkpoint }
   } catch (error) {
     if (!(error instanceof NoteError)) throw error;
     return { report: failed('traceability', 'UNKNOWN_LOG', `the log key is not a valid vkey: ${error.message}`, { code: error.code }) };
+  }
+  if (!policyTrustsLog(input.policy, verifier)) {
+    return {
+      report: failed('traceability', 'UNKNOWN_LOG', `the witness policy does not list the log key ${verifier.name}`, {
+        logKey: verifier.name,
+      }),
+    };
   }
   try {
     const { checkpoint } = openCheckpoint(input.checkpoint, verifier, input.origin ?? verifier.name);
