@@ -20,6 +20,7 @@ import { registerLogRoutes } from './routes/log.js';
 import { registerProofRoutes } from './routes/proofs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
 import { registerTileRoutes } from './routes/tiles.js';
+import { registerVerifyRoutes } from './routes/verify.js';
 
 export interface ServerOptions {
   logger?: Logger | boolean;
@@ -74,6 +75,7 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
   registerEntryRoutes(app, hub);
   registerProofRoutes(app, hub);
   registerRegistryRoutes(app, hub);
+  registerVerifyRoutes(app, hub);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

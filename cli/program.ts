@@ -6,10 +6,12 @@ import { registerInit } from './commands/init.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerPilot } from './commands/pilot.js';
 import { registerProof } from './commands/proof.js';
+import { registerReceipt } from './commands/receipt.js';
 import { registerSchemas } from './commands/schemas.js';
 import { registerServe } from './commands/serve.js';
 import { registerSign } from './commands/sign.js';
 import { registerSubmit } from './commands/submit.js';
+import { registerVerify } from './commands/verify.js';
 import { registerVerifyReceipt } from './commands/verify-receipt.js';
 
 /** Builds the `ecert` command with every subcommand. */
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerProof(program);
   registerCheckpoint(program);
   registerVerifyReceipt(program);
+  registerVerify(program);
+  registerReceipt(program);
   registerFsck(program);
   registerSchemas(program);
   registerPilot(program);

@@ -1,0 +1,126 @@
+import { readFileSync, statSync } from 'node:fs';
+
+import type { Command } from 'commander';
+
+import { noteVerifier, type VerifierKey } from '../../ledger/note.js';
+import { VerificationError } from '../../verifier/errors.js';
+import { fetchLog, type LogFetcher } from '../../verifier/log-fetch.js';
+import { parseReceipt, type Receipt } from '../../verifier/receipt.js';
+import { formatReport } from '../../verifier/report-text.js';
+import { parseTlogPolicy, type TlogPolicy } from '../../verifier/tlog-policy.js';
+import { verifyDocument, type VerificationEvidence } from '../../verifier/verify.js';
+import { UsageError } from '../errors.js';
+import { HubClient } from '../hub-client.js';
+import { readFlagFile, readVerifierKeyFile } from '../key-files.js';
+
+/** Largest PDF read, in bytes: the PDF validator's own file-size limit. */
+export const MAX_PDF_FILE_SIZE = 64 * 1024 * 1024;
+
+interface VerifyOptions {
+  hub?: string;
+  receipt?: string;
+  vkey?: string;
+  policy?: string;
+  requireBaselineB?: boolean;
+  json?: boolean;
+}
+
+/** Exit code of each overall result. */
+const EXIT_CODES = { 'TOTAL-PASSED': 0, 'TOTAL-FAILED': 1, INDETERMINATE: 3 } as const;
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .summary('run the six checks on a signed certificate or test report')
+    .description(
+      'Checks a PDF: its signatures and, with --hub or --receipt, the issuing CAB, its accreditation\n' +
+        'and scope, the signer key registry and the log entries with their witness cosignatures.\n' +
+        'With --hub it reads the log from tiles and entry bundles and replays the registry itself.\n' +
+        'Exits 0 for TOTAL-PASSED, 1 for TOTAL-FAILED, 3 for INDETERMINATE and 2 on a usage error.',
+    )
+    .argument('<file>', 'the signed PDF')
+    .option('--hub <url>', 'read the log from the hub at this URL')
+    .option('--receipt <file>', 'read the evidence from this receipt file (ecert receipt) instead')
+    .option('--vkey <file>', "file with the log's verifier key; required with --hub or --receipt")
+    .option(
+      '--policy <file>',
+      'c2sp.org/tlog-policy witness policy; defaults to the log witness set when the log is at hand, required for a receipt without log',
+    )
+    .option('--require-baseline-b', 'treat a signature short of PAdES-BASELINE-B as INDETERMINATE')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, options: VerifyOptions) => {
+      process.exitCode = await runVerify(file, options);
+    });
+}
+
+/** Runs `ecert verify` and returns its exit code; throws UsageError for a usage error. */
+export async function runVerify(file: string, options: VerifyOptions): Promise<number> {
+  if (options.hub !== undefined && options.receipt !== undefined) {
+    throw new UsageError('give either --hub or --receipt, not both');
+  }
+  const online = options.hub !== undefined || options.receipt !== undefined;
+  if (!online && (options.vkey !== undefined || options.policy !== undefined)) {
+    throw new UsageError('--vkey and --policy need --hub or --receipt');
+  }
+  if (online && options.vkey === undefined) {
+    throw new UsageError("--hub and --receipt need --vkey, the log's verifier key file");
+  }
+  const pdf = readPdf(file);
+  const logKey = options.vkey === undefined ? undefined : readVerifierKeyFile(options.vkey);
+  const policy = options.policy === undefined ? undefined : readPolicy(options.policy);
+  const evidence = await gatherEvidence(options, logKey, policy);
+
+  const report = await verifyDocument({ pdf, logKey, policy, requireBaselineB: options.requireBaselineB, evidence });
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return EXIT_CODES[report.result];
+}
+
+async function gatherEvidence(options: VerifyOptions, logKey: VerifierKey | undefined, policy: TlogPolicy | undefined): Promise<VerificationEvidence> {
+  if (options.receipt !== undefined) {
+    const receipt = readReceipt(options.receipt);
+    if (receipt.log === undefined && policy === undefined) {
+      throw new UsageError(`receipt ${options.receipt} carries no log, so --policy is required`);
+    }
+    return { kind: 'receipt', receipt };
+  }
+  if (options.hub !== undefined) {
+    const client = new HubClient(options.hub);
+    const log = await fetchLog(hubFetcher(client), noteVerifier(logKey!), policy);
+    return { kind: 'log', checkpoint: log.checkpoint, entries: log.entries };
+  }
+  return { kind: 'none' };
+}
+
+/** Reads the log's C2SP resources through the hub client. */
+export function hubFetcher(client: HubClient): LogFetcher {
+  return { text: (path) => client.getText(path), bytes: (path) => client.getBytes(path) };
+}
+
+function readPdf(file: string): Uint8Array {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (error) {
+    throw new UsageError(`cannot read PDF file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  if (size > MAX_PDF_FILE_SIZE) throw new UsageError(`PDF file ${file} is ${size} bytes, maximum ${MAX_PDF_FILE_SIZE}`);
+  return new Uint8Array(readFileSync(file));
+}
+
+function readPolicy(file: string): TlogPolicy {
+  try {
+    return parseTlogPolicy(readFlagFile(file, '--policy'));
+  } catch (error) {
+    if (error instanceof VerificationError) throw new UsageError(`--policy file ${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function readReceipt(file: string): Receipt {
+  try {
+    return parseReceipt(readFlagFile(file, '--receipt'));
+  } catch (error) {
+    if (error instanceof VerificationError) throw new UsageError(`--receipt file ${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
