@@ -2,15 +2,19 @@ import { createHash } from 'node:crypto';
 
 import { formatUtcTime } from '../../registry/formats.js';
 import type { DocumentBody } from '../../registry/kinds/document.js';
+import { signingKeyOf, type CabKeyring } from './cab-keys.js';
 import { mapConcurrent } from './concurrency.js';
 import { DAY_MS, SUBMIT_CONCURRENCY, type PilotContext } from './context.js';
 import { generateDocument, type DocumentSpec } from './documents.js';
 import type { DocumentPlan } from './scenario.js';
+import { flipHeaderCommentByte, signGenerated } from './signing.js';
 
 /** A document the hub registered in this run. */
 export interface RegisteredDocument {
   plan: DocumentPlan;
   sha256: string;
+  /** The PDF whose SHA-256 was registered: the signed one for a generated document. */
+  pdf: Uint8Array;
 }
 
 /** An exchange of a registered document, with what was logged for it. */
@@ -31,23 +35,32 @@ const APPLICANTS = [
 ];
 
 /**
- * Registers every document of the scenario, in parallel: a generated CC or TR (SHA-256 of
- * its PDF bytes) or a sample PDF (its SHA-256), by the authority of the issuer's country.
+ * Registers every document of the scenario, in parallel: a generated CC or TR, signed with
+ * the key its plan names (SHA-256 of the signed PDF, DESIGN.md §4), or a sample PDF (its
+ * SHA-256), by the authority of the issuer's country.
  * A hash names one document forever, so a sample an earlier run registered must be
  * rejected with `document_exists`. Such a sample then takes no part in the exchanges. One document
  * submitted by another country's authority must be rejected with `wrong_country`.
  */
-export async function registerDocuments(context: PilotContext): Promise<RegisteredDocument[]> {
+export async function registerDocuments(
+  context: PilotContext,
+  keys: CabKeyring,
+  samples: ReadonlyMap<string, Uint8Array>,
+): Promise<RegisteredDocument[]> {
   const { session, scenario, mirror } = context;
   const today = formatUtcTime(Date.now()).slice(0, 10);
   const validUntil = formatUtcTime(Date.now() + 3 * 365 * DAY_MS).slice(0, 10);
   const registered = await mapConcurrent(scenario.documents, SUBMIT_CONCURRENCY, async (plan, position) => {
-    const sha256 = plan.source.kind === 'sample' ? plan.source.sha256 : await generatedSha256(plan, position, today, validUntil);
+    const pdf = plan.source.kind === 'sample' ? sampleBytes(samples, plan.source.file) : await signedDocument(plan, position, keys, today, validUntil);
+    const sha256 = createHash('sha256').update(pdf).digest('hex');
+    if (plan.source.kind === 'sample' && sha256 !== plan.source.sha256) {
+      context.outcomes.failure(`register ${plan.label}`, `the file's SHA-256 is ${sha256}, not ${plan.source.sha256}`);
+    }
     const body = documentBody(plan, sha256, today, validUntil);
     const existing = mirror.registry.state.documentBySha256(sha256);
     const expect = existing === undefined ? 'accepted' : 'document_exists';
     const receipt = await session.submit(`register ${plan.label}`, 'document.register', body, `authority:${plan.issuer.country}`, { expect });
-    return receipt === undefined ? undefined : { plan, sha256 };
+    return receipt === undefined ? undefined : { plan, sha256, pdf };
   });
 
   const plan = scenario.documents[0]!;
@@ -142,8 +155,8 @@ export async function runExchanges(context: PilotContext, documents: readonly Re
 
 function acknowledgementReason(acknowledgement: 'warning' | 'negative'): string {
   return acknowledgement === 'warning'
-    ? 'received; the PDF signature is not verified yet'
-    : 'received; the registry does not support the issuer for this document';
+    ? 'received; the signer or the signature is not confirmed'
+    : 'received; the document or its signature fails verification';
 }
 
 function documentBody(plan: DocumentPlan, sha256: string, issuedOn: string, validUntil: string): DocumentBody {
@@ -162,7 +175,17 @@ function documentBody(plan: DocumentPlan, sha256: string, issuedOn: string, vali
   return body;
 }
 
-async function generatedSha256(plan: DocumentPlan, position: number, issuedAt: string, validUntil: string): Promise<string> {
+function sampleBytes(samples: ReadonlyMap<string, Uint8Array>, file: string): Uint8Array {
+  const bytes = samples.get(file);
+  if (bytes === undefined) throw new RangeError(`sample ${file} was not read`);
+  return bytes;
+}
+
+/**
+ * Generates a CC or TR, signs it with the key its plan names, and flips a byte after
+ * signing where the plan says so.
+ */
+async function signedDocument(plan: DocumentPlan, position: number, keys: CabKeyring, issuedAt: string, validUntil: string): Promise<Uint8Array> {
   const spec: DocumentSpec = {
     type: plan.type,
     number: plan.number,
@@ -174,6 +197,7 @@ async function generatedSha256(plan: DocumentPlan, position: number, issuedAt: s
     issuedAt,
   };
   if (plan.type === 'CC') spec.validUntil = validUntil;
-  const pdf = await generateDocument(spec);
-  return createHash('sha256').update(pdf).digest('hex');
+  const signer = signingKeyOf(plan, keys);
+  const signed = await signGenerated(await generateDocument(spec), signer, keys.cas.get(signer.certificate.subjectName.getField('C')[0] ?? ''), plan.number);
+  return plan.source.kind === 'generated' && plan.source.tamper ? flipHeaderCommentByte(signed) : signed;
 }

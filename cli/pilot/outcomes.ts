@@ -29,8 +29,16 @@ export class OutcomeLog {
 
   /** Records any other outcome against its expectation. */
   compare(step: string, expected: string, actual: string, detail?: string): void {
+    this.compareMatch(step, expected, actual, expected === actual, detail);
+  }
+
+  /**
+   * Records an outcome that `matches` its expectation or not, for an expectation that is
+   * not one exact value (such as alternatives); `expected` describes it.
+   */
+  compareMatch(step: string, expected: string, actual: string, matches: boolean, detail?: string): void {
     this.outcomesChecked++;
-    if (expected === actual) return;
+    if (matches) return;
     this.mismatches.push(detail === undefined ? { step, expected, actual } : { step, expected, actual, detail });
   }
 

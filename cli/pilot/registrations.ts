@@ -1,14 +1,13 @@
 import { formatUtcTime } from '../../registry/formats.js';
 import { HubError } from '../hub-client.js';
 import { mapConcurrent } from './concurrency.js';
+import type { CabKeyring } from './cab-keys.js';
 import { DAY_MS, HOUR_MS, SUBMIT_CONCURRENCY, type PilotContext } from './context.js';
-import { createCabCertificate, createNationalCa, type CertifiedKey } from './pki.js';
+import type { SampleKeys } from './expectations.js';
+import { createCabCertificate, createNationalCa } from './pki.js';
 import { expectRegistration } from './sample-certificates.js';
 import type { SampleCertificate } from './samples.js';
 import { PILOT_SCOPE, type CabPlan } from './scenario.js';
-
-/** The CAB signing certificates the run registered, by CAB code. */
-export type CabCertificates = Map<string, CertifiedKey>;
 
 /**
  * Registers each country's authority (sender and receiver) with its development key. An
@@ -35,7 +34,7 @@ export async function registerAuthorities(context: PilotContext): Promise<void> 
  * accreditation and a signing certificate that its national CA issues with the CAB code
  * in organizationIdentifier.
  */
-export async function registerCabs(context: PilotContext): Promise<CabCertificates> {
+export async function registerCabs(context: PilotContext): Promise<CabKeyring> {
   const { session, scenario } = context;
   const now = Date.now();
   const validity = { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 5 * 365 * DAY_MS) };
@@ -58,7 +57,7 @@ export async function registerCabs(context: PilotContext): Promise<CabCertificat
   ]);
   const caOf = new Map(cas);
 
-  const certificates: CabCertificates = new Map();
+  const certificates: CabKeyring['current'] = new Map();
   await mapConcurrent(scenario.cabs, SUBMIT_CONCURRENCY, async (plan) => {
     await Promise.all(plan.standards.map((standard) => accredit(context, plan, standard, now)));
     const certificate = await createCabCertificate(caOf.get(plan.country)!, {
@@ -68,15 +67,15 @@ export async function registerCabs(context: PilotContext): Promise<CabCertificat
       notBefore: validity.notBefore,
       notAfter: new Date(now + 2 * 365 * DAY_MS),
     });
-    certificates.set(plan.code, certificate);
-    await session.submit(
+    const receipt = await session.submit(
       `register the signing certificate of ${plan.code}`,
       'cabkey.register',
       { cabCode: plan.code, certificate: base64(certificate.der) },
       `registrar:${plan.country}`,
     );
+    if (receipt !== undefined) certificates.set(plan.code, certificate);
   });
-  return certificates;
+  return { current: certificates, cas: caOf };
 }
 
 async function accredit(context: PilotContext, plan: CabPlan, standard: CabPlan['standards'][number], now: number): Promise<void> {
@@ -102,23 +101,27 @@ async function accredit(context: PilotContext, plan: CabPlan, standard: CabPlan[
 /**
  * Registers every signer certificate found in the sample PDFs for one of the pilot's
  * CABs. The code the hub must return is derived from each certificate (see
- * expectRegistration), never from a list of files.
+ * expectRegistration), never from a list of files. Returns the certificates the hub
+ * accepted, by SHA-256, with the CAB each is registered for.
  */
-export async function registerSampleCertificates(context: PilotContext, certificates: readonly SampleCertificate[]): Promise<void> {
+export async function registerSampleCertificates(context: PilotContext, certificates: readonly SampleCertificate[]): Promise<SampleKeys> {
   const { session, scenario, mirror } = context;
   const cabs = scenario.cabs.filter((plan) => !plan.suspended);
+  const accepted = new Map<string, string>();
   await mapConcurrent(certificates, SUBMIT_CONCURRENCY, async (certificate, position) => {
     const cab = cabs[position % cabs.length]!;
     const registered = mirror.registry.state.certificateAt(certificate.sha256) !== undefined;
     const { expected, reason } = expectRegistration(certificate, cab, Date.now(), registered);
-    await session.submit(
+    const receipt = await session.submit(
       `register sample certificate ${certificate.sha256.slice(0, 12)} of ${certificate.files.join(', ')} for ${cab.code} (${reason})`,
       'cabkey.register',
       { cabCode: cab.code, certificate: base64(certificate.der) },
       `registrar:${cab.country}`,
       { expect: expected },
     );
+    if (receipt !== undefined) accepted.set(certificate.sha256, cab.code);
   });
+  return accepted;
 }
 
 /** Suspends the scenario's suspended CAB from now on (`cab.update`). */
@@ -132,28 +135,6 @@ export async function suspendCabs(context: PilotContext): Promise<void> {
       `registrar:${plan.country}`,
     );
   }
-}
-
-/**
- * Revokes one CAB signing certificate as compromised an hour ago (`cabkey.revoke`); a
- * second revocation of it must be rejected with `certificate_revoked`.
- */
-export async function revokeCabKey(context: PilotContext, certificates: CabCertificates): Promise<void> {
-  const { session, scenario } = context;
-  const country = scenario.countries[scenario.countries.length - 1]!;
-  const plan = scenario.cabs.find((candidate) => candidate.country === country && candidate.type === 'testing-laboratory')!;
-  const certificate = certificates.get(plan.code);
-  if (certificate === undefined) return;
-  const body = {
-    sha256: certificate.sha256,
-    reason: 'keyCompromise' as const,
-    compromisedAt: formatUtcTime(Date.now() - HOUR_MS),
-  };
-  const actor = `registrar:${country}`;
-  await session.submit(`revoke the signing certificate of ${plan.code}`, 'cabkey.revoke', body, actor);
-  await session.submit(`reject a second revocation of ${plan.code}'s certificate`, 'cabkey.revoke', body, actor, {
-    expect: 'certificate_revoked',
-  });
 }
 
 /**

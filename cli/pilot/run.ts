@@ -6,6 +6,7 @@ import type { RegistryState } from '../../registry/state.js';
 import { CliError, UsageError } from '../errors.js';
 import { HubClient } from '../hub-client.js';
 import { auditLog } from './audit.js';
+import { registerRetiredKey, revokeCabKey, revokeRetiredKey, type CabKeyring } from './cab-keys.js';
 import type { PilotContext } from './context.js';
 import { registerDocuments, runExchanges } from './document-exchange.js';
 import { existingHub, startOwnHub, type HubTarget } from './hub-target.js';
@@ -18,15 +19,14 @@ import {
   registerAuthorities,
   registerCabs,
   registerSampleCertificates,
-  revokeCabKey,
   submitForbiddenRegistrations,
   suspendCabs,
 } from './registrations.js';
 import { readSamples, type SampleSet } from './samples.js';
 import { accreditationBodyOf, buildScenario } from './scenario.js';
 import { HubSession } from './session.js';
-import { formatSummary, type PilotSummary } from './summary.js';
-import { recordVerifications } from './verification.js';
+import { formatSummary, groupByCheck, type PilotSummary } from './summary.js';
+import { emptyTally, recordVerifications } from './verification.js';
 
 export interface PilotOptions {
   data?: string;
@@ -76,25 +76,30 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
   const scenario = buildScenario(
     runNumber,
     countries,
-    samples.files.map((file) => ({ file: file.file, sha256: file.sha256 })),
+    samples.files.map((file) => ({ file: file.file, sha256: file.sha256, signature: file.expectedSignature, signers: file.signerCertificates })),
   );
   const context: PilotContext = { session, mirror, scenario, outcomes };
 
   const originals = new Map<string, PrivateKey>();
   let documents: Awaited<ReturnType<typeof registerDocuments>> = [];
   let exchanges: Awaited<ReturnType<typeof runExchanges>> = [];
-  let tally: Awaited<ReturnType<typeof recordVerifications>> = { byResult: new Map(), byDecision: new Map() };
+  let tally = emptyTally();
   try {
     await registerAuthorities(context);
     originals.set(`registrar:${countries[0]}`, await rotateRegistrar(context, countries[0]!));
     originals.set(`registrar:${countries[2]}`, await recoverRegistrar(context, countries[2]!));
-    const cabCertificates = await registerCabs(context);
-    await Promise.all([registerSampleCertificates(context, samples.certificates), submitForbiddenRegistrations(context)]);
+    const keys: CabKeyring = await registerCabs(context);
+    const [sampleKeys] = await Promise.all([
+      registerSampleCertificates(context, samples.certificates),
+      submitForbiddenRegistrations(context),
+      registerRetiredKey(context, keys),
+    ]);
     await suspendCabs(context);
-    await revokeCabKey(context, cabCertificates);
-    documents = await registerDocuments(context);
+    await revokeCabKey(context, keys);
+    documents = await registerDocuments(context, keys, new Map(samples.files.map((file) => [file.file, file.bytes])));
+    await revokeRetiredKey(context, keys);
     exchanges = await runExchanges(context, documents);
-    tally = await recordVerifications(context, exchanges);
+    tally = await recordVerifications(context, exchanges, sampleKeys);
   } finally {
     await restoreRegistrarKeys(context, originals);
   }
@@ -109,6 +114,8 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
     rejectionsByCode: sortedObject(outcomes.rejectionsByCode),
     documents: documents.length,
     documentsByResult: sortedObject(tally.byResult),
+    checksByOutcome: groupByCheck(tally.byCheck),
+    verifications: tally.documents,
     decisions: sortedObject(tally.byDecision),
     exchanges: exchanges.length,
     logSize: audit.logSize,
@@ -134,14 +141,19 @@ function checkOptions(options: PilotOptions): void {
 }
 
 function readSampleDirectory(directory: string): SampleSet {
+  let samples: SampleSet;
   try {
-    return readSamples(directory);
+    samples = readSamples(directory);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined && !(error instanceof TypeError)) throw error;
     const reason = code ?? (error as Error).message;
     throw new UsageError(`--samples ${directory} is not a readable sample directory with expected.json: ${reason}`, { cause: error });
   }
+  // The scenario states each sample's signature outcome from expected.json, so every PDF must be listed there.
+  const unlisted = samples.files.find((file) => file.expectedSignature.length === 0);
+  if (unlisted !== undefined) throw new UsageError(`--samples ${directory}: ${unlisted.file} is not listed in expected.json`);
+  return samples;
 }
 
 /**

@@ -34,9 +34,16 @@ export interface SampleCertificate {
 
 export interface SampleFile {
   file: string;
+  /** The file's bytes, which the pilot registers and verifies. */
+  bytes: Uint8Array;
   sha256: string;
   /** The SHA-256 that expected.json lists, undefined when the file is not listed. */
   expectedSha256?: string;
+  /**
+   * The check-4 outcomes expected.json lists, each `INDICATION` or `INDICATION/SUB_INDICATION`;
+   * several where it names alternatives ("A or B"); empty when the file is not listed.
+   */
+  expectedSignature: string[];
   sha256Matches: boolean;
   signatureCount: number;
   /** SHA-256 of each signature's signer certificate, in signature order, deduplicated. */
@@ -59,7 +66,16 @@ export interface SampleSet {
 interface ExpectedEntry {
   file: string;
   sha256: string;
+  signature: string;
 }
+
+/** What expected.json states of one file. */
+interface Expected {
+  sha256: string;
+  signature: string[];
+}
+
+const SIGNATURE_OUTCOME = /^(PASSED|FAILED|INDETERMINATE)(\/[A-Z][A-Z_]{0,63})?$/;
 
 /** Reads every PDF in `directory` and its expected.json. */
 export function readSamples(directory: string): SampleSet {
@@ -71,7 +87,8 @@ export function readSamples(directory: string): SampleSet {
     .sort();
   for (const name of names) {
     const bytes = new Uint8Array(readFileSync(path.join(directory, name)));
-    files.push(readSample(name, bytes, expected.get(name), certificates));
+    const listed = expected.get(name);
+    files.push(readSample(name, bytes, listed?.sha256, listed?.signature ?? [], certificates));
   }
   return { files, certificates: [...certificates.values()] };
 }
@@ -80,13 +97,16 @@ function readSample(
   name: string,
   bytes: Uint8Array,
   expectedSha256: string | undefined,
+  expectedSignature: string[],
   certificates: Map<string, SampleCertificate>,
 ): SampleFile {
   const sha256 = sha256Hex(bytes);
   const sample: SampleFile = {
     file: name,
+    bytes,
     sha256,
     expectedSha256,
+    expectedSignature,
     sha256Matches: sha256 === expectedSha256,
     signatureCount: 0,
     signerCertificates: [],
@@ -140,15 +160,20 @@ function describeCertificate(der: Uint8Array, known: Map<string, SampleCertifica
   return description;
 }
 
-function readExpected(file: string): Map<string, string> {
+function readExpected(file: string): Map<string, Expected> {
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!Array.isArray(parsed)) throw new TypeError(`${file} does not hold a JSON array`);
-  const result = new Map<string, string>();
+  const result = new Map<string, Expected>();
   for (const entry of parsed as Partial<ExpectedEntry>[]) {
     if (typeof entry?.file !== 'string' || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
       throw new TypeError(`${file} has an entry without a file name and a lowercase hex sha256: ${JSON.stringify(entry)}`);
     }
-    result.set(entry.file, entry.sha256);
+    // expected.json writes alternatives as "FAILED/FORMAT_FAILURE or INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE".
+    const signature = typeof entry.signature === 'string' ? entry.signature.split(' or ').map((item) => item.trim()) : [];
+    if (signature.length === 0 || signature.some((item) => !SIGNATURE_OUTCOME.test(item))) {
+      throw new TypeError(`${file} entry ${entry.file} has no signature outcome of the form INDICATION[/SUB_INDICATION]: ${JSON.stringify(entry.signature)}`);
+    }
+    result.set(entry.file, { sha256: entry.sha256, signature });
   }
   return result;
 }

@@ -1,7 +1,6 @@
 import type { AccreditationScope, AccreditationStandard } from '../../registry/kinds/accreditation.js';
 import type { CabType } from '../../registry/kinds/cab.js';
-import type { CheckId, Indication, VerificationResult } from '../../registry/kinds/verification.js';
-import { CHECK_IDS, overallResult } from '../../registry/kinds/verification.js';
+import type { CheckId } from '../../registry/kinds/verification.js';
 
 /*
  * The pilot's scenario as data: which CABs each country registers, what they are
@@ -29,13 +28,50 @@ export interface CabPlan {
   suspended: boolean;
 }
 
-/** A check the scenario expects to fail, with its sub-indication. */
-export interface ExpectedFailure {
+/**
+ * The outcomes the scenario accepts of one check, each `INDICATION` or
+ * `INDICATION/SUB_INDICATION`; a bare indication accepts any sub-indication.
+ */
+export interface ExpectedCheck {
   id: CheckId;
-  subIndication: string;
+  outcomes: string[];
 }
 
-export type DocumentSource = { kind: 'generated' } | { kind: 'sample'; file: string; sha256: string };
+/**
+ * The key a generated document is signed with: its issuer's current key, the issuer's key
+ * revoked before the document is logged, the issuer's key revoked only after it is
+ * logged, or the key of another CAB.
+ */
+export type SigningKey =
+  | { kind: 'issuer' }
+  | { kind: 'revoked-before' }
+  | { kind: 'revoked-after' }
+  | { kind: 'other-cab'; cab: CabPlan };
+
+export type DocumentSource =
+  | {
+      kind: 'generated';
+      key: SigningKey;
+      /** Whether one byte of the signed PDF is flipped before its hash is registered. */
+      tamper: boolean;
+    }
+  | {
+      kind: 'sample';
+      file: string;
+      sha256: string;
+      /** The signature outcomes expected.json lists for the file (alternatives where it names several). */
+      signature: string[];
+      /** SHA-256 of the signer certificates the file's signatures embed. */
+      signers: string[];
+    };
+
+/** A sample PDF as the scenario takes it. */
+export interface SampleInput {
+  file: string;
+  sha256: string;
+  signature: string[];
+  signers: string[];
+}
 
 export interface DocumentPlan {
   label: string;
@@ -49,8 +85,12 @@ export interface DocumentPlan {
   acknowledgement: 'positive' | 'warning' | 'negative';
   /** Whether the receiver raises a query on the exchange before deciding. */
   query: boolean;
-  /** Checks the scenario expects to fail; every other one of checks 1, 2, 3 and 6 passes. */
-  failures: ExpectedFailure[];
+  /**
+   * Checks the scenario expects not to pass. Every other check must pass, except check 5
+   * of a sample, which depends on the sample certificates the run registers (see
+   * expectations.ts).
+   */
+  expected: ExpectedCheck[];
 }
 
 export interface Scenario {
@@ -58,6 +98,10 @@ export interface Scenario {
   countries: string[];
   cabs: CabPlan[];
   documents: DocumentPlan[];
+  /** The CAB whose first signing key is revoked, as compromised, before documents are logged. */
+  revokedKeyCab: CabPlan;
+  /** The CAB that gets a second signing key, revoked only after documents are logged. */
+  retiredKeyCab: CabPlan;
 }
 
 /** Accreditation bodies of the development participants; another country gets `<CC>NAB`. */
@@ -155,7 +199,7 @@ const DOCUMENTS_PER_CAB = 6;
 export function buildScenario(
   runNumber: string,
   countries: readonly string[],
-  samples: readonly { file: string; sha256: string }[],
+  samples: readonly SampleInput[],
 ): Scenario {
   if (countries.length < 3) throw new RangeError(`the scenario needs at least 3 participant countries, got ${countries.length}`);
   if (!/^[0-9]{6}$/.test(runNumber)) throw new RangeError(`run number ${runNumber} is not 6 digits`);
@@ -175,11 +219,11 @@ export function buildScenario(
         number: documentNumber(issuer, type, runNumber, serial),
         issuer,
         product: PRODUCTS[(position + serial) % PRODUCTS.length]!,
-        source: { kind: 'generated' },
+        source: { kind: 'generated', key: { kind: 'issuer' }, tamper: false },
         to: receiverOf(countries, issuer.country, count),
         acknowledgement: count % 9 === 4 ? 'warning' : 'positive',
         query: count === 7,
-        failures: [],
+        expected: [],
       });
     }
   }
@@ -192,33 +236,97 @@ export function buildScenario(
       number: documentNumber(issuer, type, runNumber, 50 + position),
       issuer,
       product: PRODUCTS[position % PRODUCTS.length]!,
-      source: { kind: 'sample', file: sample.file, sha256: sample.sha256 },
+      source: { kind: 'sample', file: sample.file, sha256: sample.sha256, signature: [...sample.signature], signers: [...sample.signers] },
       to: receiverOf(countries, issuer.country, position + 1),
-      // The receiver cannot check the signatures of a sample yet, so it acknowledges with a warning.
+      // No sample signer is a pilot CAB's registered key, so the receiver acknowledges with a warning.
       acknowledgement: 'warning',
       query: false,
-      failures: [],
+      expected: [{ id: 'signature', outcomes: [...sample.signature] }],
     });
   }
   documents.push(...failingDocuments(runNumber, countries, cabs, suspended));
-  return { runNumber, countries: [...countries], cabs, documents };
+  const keys: KeyCases = {
+    revokedKeyCab: laboratoryOf(cabs, countries[countries.length - 1]!),
+    retiredKeyCab: certificationBodyOf(cabs, countries[1]!),
+    otherCab: { issuer: certificationBodyOf(cabs, countries[0]!), signer: certificationBodyOf(cabs, countries[1]!) },
+    tampered: laboratoryOf(cabs, countries[0]!),
+  };
+  documents.push(...keyDocuments(runNumber, countries, keys));
+  return { runNumber, countries: [...countries], cabs, documents, revokedKeyCab: keys.revokedKeyCab, retiredKeyCab: keys.retiredKeyCab };
+}
+
+/** The CABs of the documents that exercise checks 4 and 5. */
+interface KeyCases {
+  revokedKeyCab: CabPlan;
+  retiredKeyCab: CabPlan;
+  otherCab: { issuer: CabPlan; signer: CabPlan };
+  tampered: CabPlan;
+}
+
+/**
+ * Builds the four documents of checks 4 and 5: one signed with a key revoked before it is
+ * logged, one with a key revoked only after (the log time is its proof of existence, so
+ * it passes, DESIGN.md §4), one signed with another CAB's key, and one changed after
+ * signing.
+ */
+function keyDocuments(runNumber: string, countries: readonly string[], keys: KeyCases): DocumentPlan[] {
+  const plan = (
+    issuer: CabPlan,
+    serial: number,
+    label: string,
+    source: DocumentSource,
+    acknowledgement: DocumentPlan['acknowledgement'],
+    expected: ExpectedCheck[],
+  ): DocumentPlan => {
+    const type = issuer.type === 'certification-body' ? 'CC' : 'TR';
+    return {
+      label: `${type} of ${issuer.code} ${label}`,
+      type,
+      number: documentNumber(issuer, type, runNumber, serial),
+      issuer,
+      product: PRODUCTS[serial % PRODUCTS.length]!,
+      source,
+      to: receiverOf(countries, issuer.country, serial),
+      acknowledgement,
+      query: false,
+      expected,
+    };
+  };
+  return [
+    plan(keys.revokedKeyCab, 93, 'signed with its key revoked before logging', { kind: 'generated', key: { kind: 'revoked-before' }, tamper: false }, 'negative', [
+      { id: 'key-registry', outcomes: ['FAILED/REVOKED'] },
+    ]),
+    plan(keys.retiredKeyCab, 94, 'signed with a key revoked after logging', { kind: 'generated', key: { kind: 'revoked-after' }, tamper: false }, 'positive', []),
+    // The certificate is registered, but for the signer CAB, so no registration binds it to the issuer.
+    plan(
+      keys.otherCab.issuer,
+      95,
+      `signed with the key of ${keys.otherCab.signer.code}`,
+      { kind: 'generated', key: { kind: 'other-cab', cab: keys.otherCab.signer }, tamper: false },
+      'warning',
+      [{ id: 'key-registry', outcomes: ['INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND'] }],
+    ),
+    // The flipped byte is in the header comment, so the file still parses and only the digest differs.
+    plan(keys.tampered, 96, 'changed after signing', { kind: 'generated', key: { kind: 'issuer' }, tamper: true }, 'negative', [
+      { id: 'signature', outcomes: ['FAILED/HASH_FAILURE'] },
+    ]),
+  ];
 }
 
 /** Builds the three documents meant to fail checks 1, 2 and 3. */
 function failingDocuments(runNumber: string, countries: readonly string[], cabs: CabPlan[], suspended: CabPlan): DocumentPlan[] {
-  const certificationBody = (country: string): CabPlan =>
-    cabs.find((plan) => plan.country === country && plan.type === 'certification-body' && !plan.suspended)!;
+  const certificationBody = (country: string): CabPlan => certificationBodyOf(cabs, country);
   const fromSuspended: DocumentPlan = {
     label: `CC of suspended ${suspended.code}`,
     type: 'CC',
     number: documentNumber(suspended, 'CC', runNumber, 90),
     issuer: suspended,
     product: PRODUCTS[0]!,
-    source: { kind: 'generated' },
+    source: { kind: 'generated', key: { kind: 'issuer' }, tamper: false },
     to: countries[1]!,
     acknowledgement: 'negative',
     query: false,
-    failures: [{ id: 'cab-authority', subIndication: 'NOT_AUTHORISED' }],
+    expected: [{ id: 'cab-authority', outcomes: ['FAILED/NOT_AUTHORISED'] }],
   };
   const testIssuer = certificationBody(countries[2]!);
   // A certification body is accredited to ISO/IEC 17065 only, so it has no accreditation and no scope for a test report.
@@ -228,13 +336,13 @@ function failingDocuments(runNumber: string, countries: readonly string[], cabs:
     number: documentNumber(testIssuer, 'TR', runNumber, 91),
     issuer: testIssuer,
     product: PRODUCTS[1]!,
-    source: { kind: 'generated' },
+    source: { kind: 'generated', key: { kind: 'issuer' }, tamper: false },
     to: countries[0]!,
     acknowledgement: 'negative',
     query: false,
-    failures: [
-      { id: 'accreditation', subIndication: 'NOT_ACCREDITED' },
-      { id: 'scope', subIndication: 'OUT_OF_SCOPE' },
+    expected: [
+      { id: 'accreditation', outcomes: ['FAILED/NOT_ACCREDITED'] },
+      { id: 'scope', outcomes: ['FAILED/OUT_OF_SCOPE'] },
     ],
   };
   const scopeIssuer = certificationBody(countries[1]!);
@@ -244,13 +352,21 @@ function failingDocuments(runNumber: string, countries: readonly string[], cabs:
     number: documentNumber(scopeIssuer, 'CC', runNumber, 92),
     issuer: scopeIssuer,
     product: OUT_OF_SCOPE_PRODUCT,
-    source: { kind: 'generated' },
+    source: { kind: 'generated', key: { kind: 'issuer' }, tamper: false },
     to: countries[2]!,
     acknowledgement: 'negative',
     query: false,
-    failures: [{ id: 'scope', subIndication: 'OUT_OF_SCOPE' }],
+    expected: [{ id: 'scope', outcomes: ['FAILED/OUT_OF_SCOPE'] }],
   };
   return [fromSuspended, reportOfCertificationBody, outOfScope];
+}
+
+function certificationBodyOf(cabs: readonly CabPlan[], country: string): CabPlan {
+  return cabs.find((plan) => plan.country === country && plan.type === 'certification-body' && !plan.suspended)!;
+}
+
+function laboratoryOf(cabs: readonly CabPlan[], country: string): CabPlan {
+  return cabs.find((plan) => plan.country === country && plan.type === 'testing-laboratory')!;
 }
 
 function regularCabs(runNumber: string, country: string): CabPlan[] {
@@ -281,20 +397,4 @@ function documentNumber(issuer: CabPlan, type: string, runNumber: string, serial
 function receiverOf(countries: readonly string[], from: string, turn: number): string {
   const others = countries.filter((country) => country !== from);
   return others[turn % others.length]!;
-}
-
-/** Returns the indication the scenario expects of each check, as `id=INDICATION[/SUB]` items. */
-export function expectedChecks(plan: DocumentPlan): string[] {
-  return CHECK_IDS.map((id) => {
-    const failure = plan.failures.find((candidate) => candidate.id === id);
-    if (failure !== undefined) return `${id}=FAILED/${failure.subIndication}`;
-    // The PDF verifier does not take part yet, so checks 4 and 5 stay undecided.
-    if (id === 'signature' || id === 'key-registry') return `${id}=INDETERMINATE/TRY_LATER`;
-    return `${id}=PASSED`;
-  });
-}
-
-/** Returns the overall result the scenario expects of a document. */
-export function expectedResult(plan: DocumentPlan): VerificationResult {
-  return overallResult(expectedChecks(plan).map((item) => item.split('=')[1]!.split('/')[0] as Indication));
 }

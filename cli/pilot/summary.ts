@@ -1,4 +1,6 @@
+import { CHECK_IDS } from '../../registry/kinds/verification.js';
 import type { Mismatch } from './outcomes.js';
+import type { VerifiedDocument } from './verification.js';
 
 /** The pilot's report, printed as text or JSON. */
 export interface PilotSummary {
@@ -14,6 +16,10 @@ export interface PilotSummary {
   documents: number;
   /** Verifications by overall result. */
   documentsByResult: Record<string, number>;
+  /** Verifications by check, then by `INDICATION[/SUB_INDICATION]`. */
+  checksByOutcome: Record<string, Record<string, number>>;
+  /** Every verification, by exchange. */
+  verifications: VerifiedDocument[];
   /** Logged verification decisions. */
   decisions: Record<string, number>;
   exchanges: number;
@@ -37,6 +43,10 @@ export function formatSummary(summary: PilotSummary): string {
     ...table(summary.rejectionsByCode),
     `  documents registered: ${summary.documents}, by verification result:`,
     ...table(summary.documentsByResult),
+    `  verifications by check:`,
+    ...checkTable(summary.checksByOutcome),
+    `  documents not TOTAL-PASSED:`,
+    ...notPassed(summary.verifications),
     `  decisions recorded:`,
     ...table(summary.decisions),
     `  exchanges: ${summary.exchanges}`,
@@ -54,6 +64,38 @@ export function formatSummary(summary: PilotSummary): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** Groups counts keyed `id=OUTCOME` by check, in the standard check order, outcomes sorted. */
+export function groupByCheck(counts: ReadonlyMap<string, number>): Record<string, Record<string, number>> {
+  const grouped: Record<string, Record<string, number>> = {};
+  for (const id of CHECK_IDS) {
+    const outcomes = [...counts]
+      .filter(([key]) => key.startsWith(`${id}=`))
+      .map(([key, count]) => [key.slice(id.length + 1), count] as const)
+      .sort(([a], [b]) => a.localeCompare(b));
+    if (outcomes.length > 0) grouped[id] = Object.fromEntries(outcomes);
+  }
+  return grouped;
+}
+
+function checkTable(byCheck: Record<string, Record<string, number>>): string[] {
+  const entries = Object.entries(byCheck);
+  if (entries.length === 0) return ['      none'];
+  const width = Math.max(...entries.map(([id]) => id.length));
+  return entries.map(([id, outcomes]) => {
+    const items = Object.entries(outcomes).map(([outcome, count]) => `${outcome} ${count}`);
+    return `      ${id.padEnd(width)}  ${items.join(', ')}`;
+  });
+}
+
+function notPassed(verifications: readonly VerifiedDocument[]): string[] {
+  const listed = verifications.filter((verification) => verification.result !== 'TOTAL-PASSED');
+  if (listed.length === 0) return ['      none'];
+  return listed.map((verification) => {
+    const checks = verification.checks.filter((check) => !check.endsWith('=PASSED'));
+    return `      ${verification.result} (${verification.decision}) ${verification.label}: ${checks.join(', ')}`;
+  });
 }
 
 function table(counts: Record<string, number>): string[] {
