@@ -106,3 +106,10 @@ describe('readSamples', () => {
     });
   });
 });
+
+describe('readSamples expected signature outcomes', () => {
+  it('splits the alternatives expected.json names with "or"', () => {
+    const badEncoded = readSamples(directory).files.find((sample) => sample.file === 'BadEncodedCMS.pdf')!;
+    expect(badEncoded.expectedSignature).toEqual(['FAILED/FORMAT_FAILURE', 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE']);
+  });
+});
