@@ -51,6 +51,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   invalid_quorum: 400,
   invalid_checkpoint_size: 400,
   duplicate_participant: 400,
+  key_reused: 400,
   stale_signature: 400,
   // Too large.
   body_too_large: 413,

@@ -37,15 +37,26 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Paths are matched exactly: /tile/0/000 and /tile/0/000/ are different resources.
     routerOptions: { ignoreTrailingSlash: false },
+    // While closing, requests still reach the routes, whose sequencer answers 503 `closed` in
+    // the hub's error shape; fastify's own 503 body would not be.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
   // Submissions carry signed numbers, so JSON.parse's silent rounding of integers above
   // 2^53 must never reach them: parse strictly, and reject what does not fit.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // Fastify does not decode Content-Encoding, so a compressed body would be parsed as garbage.
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      done(new ApiError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported; send the body uncompressed`));
+      return;
+    }
     try {
-      done(null, parseStrictJson(body as string, { maxBytes: DEFAULT_BODY_LIMIT }));
+      // Bytes, not a decoded string, so that invalid UTF-8 is rejected instead of replaced.
+      const maxBytes = request.routeOptions.bodyLimit ?? DEFAULT_BODY_LIMIT;
+      done(null, parseStrictJson(new Uint8Array(body as Buffer), { maxBytes }));
     } catch (error) {
       done(error as Error, undefined);
     }

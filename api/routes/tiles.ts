@@ -33,6 +33,8 @@ export function registerTileRoutes(app: FastifyInstance, hub: Hub): void {
       },
     },
     async (request, reply) => {
+      // Tile paths have one spelling; a percent-encoded one (%2e for '.') names no tile.
+      if (request.url.includes('%')) throw new ApiError(404, 'not_found', `no tile at ${request.url}`);
       const path = `tile/${(request.params as { '*': string })['*']}`;
       let tile: ReturnType<typeof parseTilePath>;
       try {

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 
 import { openCheckpoint } from '../../ledger/checkpoint.js';
 import { noteVerifier } from '../../ledger/note.js';
+import { LedgerError } from '../../ledger/errors.js';
+import { CliError } from '../errors.js';
 import { HubClient } from '../hub-client.js';
 import { readVerifierKeyFile } from '../key-files.js';
 import { parseCount } from '../numbers.js';
@@ -39,7 +41,15 @@ async function runCheckpoint(options: CheckpointOptions): Promise<void> {
   if (options.size !== undefined) path = `/v1/checkpoints/${parseCount(options.size, '--size')}`;
   else if (options.witnessed) path = '/v1/checkpoints/witnessed';
   const note = await hub.getText(path);
-  const { checkpoint } = openCheckpoint(note, noteVerifier(logKey), logKey.name);
+  let checkpoint;
+  try {
+    ({ checkpoint } = openCheckpoint(note, noteVerifier(logKey), logKey.name));
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    throw new CliError(
+      `checkpoint from ${hub.baseUrl}${path} does not verify with ${options.vkey} (${error.code}): ${error.message}`,
+    );
+  }
   if (options.json) {
     const rootHash = Buffer.from(checkpoint.rootHash).toString('base64');
     const json = { origin: checkpoint.origin, size: checkpoint.size, rootHash, note };

@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
+
 import type { Command } from 'commander';
 
-import { runPilot, type PilotOptions } from '../pilot/run.js';
+import type { PilotOptions } from '../pilot/run.js';
+
+/** The shared sample PDFs beside the project (this file is dist/cli/commands/pilot.js). */
+const DEFAULT_SAMPLES = fileURLToPath(new URL('../../../../shared/samples/pdf', import.meta.url));
 
 export function registerPilot(program: Command): void {
   program
@@ -18,9 +23,11 @@ export function registerPilot(program: Command): void {
     .option('--data <dir>', 'data directory for the hub the pilot starts')
     .option('--hub <url>', 'run against this hub instead of starting one')
     .option('--keys <dir>', "the hub's development keys (with --hub)")
-    .option('--samples <dir>', 'directory of sample signed PDFs', '../shared/samples/pdf')
+    .option('--samples <dir>', 'directory of sample signed PDFs', DEFAULT_SAMPLES)
     .option('--json', 'print the summary as JSON')
     .action(async (options: PilotOptions) => {
+      // Loaded on use: the pilot brings pdf-lib and the PKI code, which other commands do not need.
+      const { runPilot } = await import('../pilot/run.js');
       await runPilot(options);
     });
 }

@@ -42,6 +42,9 @@ export function registerProof(program: Command): void {
 async function runProof(options: ProofOptions): Promise<void> {
   const chosen = [options.index, options.leafHash, options.from].filter((v) => v !== undefined);
   if (chosen.length !== 1) throw new UsageError('give exactly one of --index, --leaf-hash and --from');
+  if (options.leafHash !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(options.leafHash)) {
+    throw new UsageError(`--leaf-hash ${options.leafHash} is not a SHA-256 hash in standard base64 (44 characters)`);
+  }
   const logKey = readVerifierKeyFile(options.vkey);
   const hub = new HubClient(options.hub);
   const target = await fetchCheckpoint(hub, logKey, options.size);

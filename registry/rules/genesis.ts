@@ -1,4 +1,4 @@
-import { SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519 } from '../../ledger/note.js';
+import { parseVerifierKey, SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519 } from '../../ledger/note.js';
 import { registrarName } from '../formats.js';
 import { WITNESS_NAME_PATTERN } from '../kinds/witness.js';
 import { parseBodyKey, provenance, reject, type RuleContext } from './context.js';
@@ -14,6 +14,9 @@ export function applyGenesis(context: RuleContext<'log.genesis'>): void {
   const { body, writes } = context;
   const at = provenance(context);
   const countries = new Set<string>();
+  // One private key behind two roles would count twice towards a quorum; the operator's key is
+  // the signer's, checked against the body already.
+  const keyOwners = new Map<string, string>([[hexOf(context.signer.key.publicKey), 'operator']]);
   for (const [position, participant] of body.participants.entries()) {
     if (countries.has(participant.country)) {
       reject('duplicate_participant', `participant ${participant.country} is listed twice`, { country: participant.country });
@@ -24,9 +27,13 @@ export function applyGenesis(context: RuleContext<'log.genesis'>): void {
       name,
       type: SIG_TYPE_ED25519,
     });
+    requireNewKey(keyOwners, key.publicKey, name);
     writes.push({ table: 'actor', key: name, value: { name, roles: [], key, status: 'active', ...at } });
   }
   checkWitnesses(body.witnesses, body.witnessQuorum);
+  for (const witness of body.witnesses) {
+    requireNewKey(keyOwners, parseVerifierKey(witness.key).publicKey, witness.name);
+  }
   if (body.recoveryQuorum > countries.size - 1) {
     reject(
       'invalid_quorum',
@@ -49,13 +56,16 @@ export function applyGenesis(context: RuleContext<'log.genesis'>): void {
  */
 export function checkWitnesses(witnesses: readonly { name: string; key: string }[], quorum: number): void {
   const names = new Set<string>();
+  // A cosignature does not commit to the witness's name, so one key must not serve two witnesses.
+  const keyOwners = new Map<string, string>();
   for (const [position, witness] of witnesses.entries()) {
     if (!witnessNameRegExp.test(witness.name)) {
       reject('invalid_key', `witness name ${witness.name} does not match witness:CC`, { name: witness.name });
     }
     if (names.has(witness.name)) reject('witness_exists', `witness ${witness.name} is listed twice`, { name: witness.name });
     names.add(witness.name);
-    parseBodyKey(witness.key, `witnesses[${position}].key`, { name: witness.name, type: SIG_TYPE_COSIGNATURE });
+    const key = parseBodyKey(witness.key, `witnesses[${position}].key`, { name: witness.name, type: SIG_TYPE_COSIGNATURE });
+    requireNewKey(keyOwners, key.publicKey, witness.name);
   }
   const minimum = witnesses.length === 0 ? 0 : 1;
   if (quorum < minimum || quorum > witnesses.length) {
@@ -64,4 +74,17 @@ export function checkWitnesses(witnesses: readonly { name: string; key: string }
       witnesses: witnesses.length,
     });
   }
+}
+
+function requireNewKey(owners: Map<string, string>, publicKey: Uint8Array, owner: string): void {
+  const hex = hexOf(publicKey);
+  const other = owners.get(hex);
+  if (other !== undefined) {
+    reject('key_reused', `${owner} uses the same public key as ${other}; each role needs its own key`, { owner, other });
+  }
+  owners.set(hex, owner);
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }

@@ -168,6 +168,27 @@ describe('submissions the hub rejects', () => {
     await expectRejected(() => postEntry(hub.url, text, 'text/plain'), 415, 'unsupported_media_type');
   });
 
+  it('body that is not UTF-8', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"v":1,"kind":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const send = () =>
+      request(`${hub.url}/v1/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes });
+    await expectRejected(send, 400, 'invalid_utf8');
+  });
+
+  it('compressed body', async () => {
+    const send = () =>
+      request(`${hub.url}/v1/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: JSON.stringify(newCabEnvelope()),
+      });
+    await expectRejected(send, 415, 'unsupported_media_type');
+  });
+
+  it('percent-encoded tile path', async () => {
+    await expectRejected(() => request(`${hub.url}/tile/0/000%2ep%2f1`), 404, 'not_found');
+  });
+
   it('JSON body that is not an object', async () => {
     for (const text of ['[]', 'null', '"envelope"', '42']) {
       await expectRejected(() => postEntry(hub.url, text), 400, 'invalid_envelope');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { generatePrivateKey, verifierKeyOf } from '../../ledger/note.js';
+import { formatVerifierKey, generatePrivateKey, SIG_TYPE_COSIGNATURE, SIG_TYPE_ED25519, verifierKeyOf } from '../../ledger/note.js';
 import { RuleError } from '../../registry/errors.js';
 import { cabBody, documentBody, SHA_A, SHA_B, startedLog, T0, TestLog } from './fixture.js';
 
@@ -40,6 +40,30 @@ describe('genesis', () => {
   it('a second genesis fails', () => {
     const log = startedLog();
     expect(log.codeOf('log.genesis', log.genesisBody(), 'operator')).toBe('genesis_exists');
+  });
+
+  it('two registrars sharing a key fail', () => {
+    const log = new TestLog();
+    const body = log.genesisBody();
+    const shared = formatVerifierKey('registrar:AZ', SIG_TYPE_ED25519, log.key('registrar:UZ').publicKey);
+    body.participants = body.participants.map((p) => (p.country === 'AZ' ? { ...p, registrar: shared } : p));
+    expect(log.codeOf('log.genesis', body, 'operator')).toBe('key_reused');
+  });
+
+  it("a registrar with the operator's key fails", () => {
+    const log = new TestLog();
+    const body = log.genesisBody();
+    const shared = formatVerifierKey('registrar:KG', SIG_TYPE_ED25519, log.key('operator').publicKey);
+    body.participants = body.participants.map((p) => (p.country === 'KG' ? { ...p, registrar: shared } : p));
+    expect(log.codeOf('log.genesis', body, 'operator')).toBe('key_reused');
+  });
+
+  it('two witnesses sharing a key fail', () => {
+    const log = new TestLog();
+    const body = log.genesisBody();
+    const shared = formatVerifierKey('witness:UZ', SIG_TYPE_COSIGNATURE, log.key('witness:KG', SIG_TYPE_COSIGNATURE).publicKey);
+    body.witnesses = [...body.witnesses, { name: 'witness:UZ', key: shared }];
+    expect(log.codeOf('log.genesis', { ...body, witnessQuorum: 2 }, 'operator')).toBe('key_reused');
   });
 
   it('an unreachable recovery quorum fails', () => {
