@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 
 import { openCheckpoint } from '../../ledger/checkpoint.js';
 import { LedgerError } from '../../ledger/errors.js';
-import { decodeBase64Strict, noteVerifier } from '../../ledger/note.js';
+import { decodeBase64Strict, noteVerifier, type NoteVerifier } from '../../ledger/note.js';
 import { encodeLeaf, type LoggedEnvelope } from '../../registry/envelope.js';
 import { fetchEntries } from '../../verifier/log-fetch.js';
-import { buildReceipt, formatReceipt } from '../../verifier/receipt.js';
+import { buildReceipt, formatReceipt, type Receipt } from '../../verifier/receipt.js';
 import type { ProvenEntry } from '../../verifier/traceability.js';
 import { CliError, UsageError } from '../errors.js';
 import { HubClient } from '../hub-client.js';
@@ -50,20 +50,29 @@ export function registerReceipt(program: Command): void {
 async function runReceipt(sha256: string, options: ReceiptOptions): Promise<void> {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new UsageError(`${sha256.slice(0, 80)} is not a SHA-256 in lowercase hex`);
   const logKey = noteVerifier(readVerifierKeyFile(options.vkey));
-  const client = new HubClient(options.hub);
+  const receipt = await fetchReceipt(new HubClient(options.hub), sha256, logKey, options.withLog ?? false);
+  writeFileSync(options.output, formatReceipt(receipt));
+  const withLog = receipt.log === undefined ? '' : ` and ${receipt.log.length} log entries`;
+  process.stdout.write(`wrote ${options.output}: ${receipt.proofs.length} proofs${withLog} for document ${sha256}\n`);
+}
+
+/**
+ * Builds a document's receipt from a hub: its history (every entry naming the document with
+ * a proof to one checkpoint) and, with `withLog`, every entry up to that checkpoint from the
+ * entry bundles. Everything is checked with `logKey` before it is returned.
+ * @throws CliError (exit 1) when the hub's answer does not verify; HubError when it refuses.
+ */
+export async function fetchReceipt(client: HubClient, sha256: string, logKey: NoteVerifier, withLog: boolean): Promise<Receipt> {
   const history = await client.getJson<HistoryAnswer>(`/v1/documents/${sha256}/history`);
   try {
     const checkpoint = stringField(history.checkpoint, 'checkpoint');
     const entries = provenEntries(history.entries);
     let log: Uint8Array[] | undefined;
-    if (options.withLog) {
+    if (withLog) {
       const { size } = openCheckpoint(checkpoint, logKey, logKey.name).checkpoint;
       log = await fetchEntries(hubFetcher(client), size);
     }
-    const receipt = buildReceipt({ checkpoint, entries, log }, logKey);
-    writeFileSync(options.output, formatReceipt(receipt));
-    const withLog = log === undefined ? '' : ` and ${log.length} log entries`;
-    process.stdout.write(`wrote ${options.output}: ${entries.length} proofs${withLog} for document ${sha256}\n`);
+    return buildReceipt({ checkpoint, entries, log }, logKey);
   } catch (error) {
     if (!(error instanceof LedgerError)) throw error;
     throw new CliError(`the hub's answer for document ${sha256} does not verify (${error.code}): ${error.message}`, 1, { cause: error });

@@ -7,7 +7,7 @@ import { buildTreeLevels, levelsHashReader, proveInclusionSync, rootFromLeafHash
 import { encodeLeaf, signEnvelope } from '../../registry/envelope.js';
 import type { BodyOfKind, Kind } from '../../registry/kinds/index.js';
 import { checkTraceability, type ProvenEntry, type TraceabilityInput } from '../../verifier/traceability.js';
-import { countCosignatures } from '../../verifier/witness-policy.js';
+import { evaluateTlogPolicy, policyFromWitnesses } from '../../verifier/tlog-policy.js';
 import { documentBody, SHA_A, SHA_B } from '../registry/fixture.js';
 
 const ORIGIN = 'ecert-ledger.localhost/test';
@@ -44,7 +44,7 @@ function input(overrides: Partial<TraceabilityInput> = {}): TraceabilityInput {
     exchangeId: 'x-1',
     checkpoint: signedByLog,
     logKey: verifierKeyOf(logKey),
-    policy: { witnesses: [], quorum: 0 },
+    policy: policyFromWitnesses([], 0),
     entries: { 'document.register': proven(1), 'exchange.send': proven(2), 'exchange.receive': proven(4) },
     ...overrides,
   };
@@ -59,13 +59,13 @@ describe('checkTraceability', () => {
   });
 
   it('passes when the witness quorum cosigned', () => {
-    const report = checkTraceability(input({ checkpoint: cosigned, policy: { witnesses, quorum: 1 } }));
+    const report = checkTraceability(input({ checkpoint: cosigned, policy: policyFromWitnesses(witnesses, 1) }));
     expect(report.indication).toBe('PASSED');
     expect(report.evidence.cosigners).toBe('witness:KG');
   });
 
   it('when the quorum is not met, it is INDETERMINATE QUORUM_NOT_MET', () => {
-    const report = checkTraceability(input({ policy: { witnesses, quorum: 1 } }));
+    const report = checkTraceability(input({ policy: policyFromWitnesses(witnesses, 1) }));
     expect(report.indication).toBe('INDETERMINATE');
     expect(report.subIndication).toBe('QUORUM_NOT_MET');
   });
@@ -116,9 +116,10 @@ describe('checkTraceability', () => {
   });
 });
 
-describe('countCosignatures', () => {
+describe('evaluateTlogPolicy', () => {
   it('counts only verified witness signatures', () => {
-    expect(countCosignatures(cosigned, { witnesses, quorum: 1 })).toEqual({ cosigners: ['witness:KG'], quorum: 1, met: true });
-    expect(countCosignatures(signedByLog, { witnesses, quorum: 1 }).met).toBe(false);
+    const policy = policyFromWitnesses(witnesses, 1);
+    expect(evaluateTlogPolicy(cosigned, policy)).toEqual({ satisfied: true, cosigners: ['witness:KG'], requirement: '1 of (witness:KG)' });
+    expect(evaluateTlogPolicy(signedByLog, policy).satisfied).toBe(false);
   });
 });
