@@ -6,7 +6,7 @@
 export class ApiError extends Error {
   readonly statusCode: number;
   readonly code: string;
-  /** Seconds a client should wait before retrying, for 503 answers. */
+  /** Seconds a client should wait before retrying, for 503 responses. */
   readonly retryAfter?: number;
 
   constructor(statusCode: number, code: string, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {
@@ -20,8 +20,8 @@ export class ApiError extends Error {
 
 /**
  * HTTP status for each stable code raised by the registry rules, the ledger
- * and the API itself. A code missing here is answered with 400 if it comes
- * from a rule (the submission is at fault) and 500 otherwise.
+ * and the API itself. A rule code missing here gets 422 (the submission breaks a
+ * rule), any other code 500.
  */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   // Malformed requests: fix the request before sending it again.
@@ -87,7 +87,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   duplicate_approval: 409,
   request_closed: 409,
   key_unchanged: 409,
-  // Rules of the registry: codes not listed here answer 422.
+  // Rules of the registry: codes not listed here get 422.
   certificate_expired: 422,
   certificate_invalid: 422,
   unsupported_signature_algorithm: 422,

@@ -26,7 +26,7 @@ export interface ServerOptions {
   logger?: Logger | boolean;
 }
 
-/** Largest JSON body any route takes; POST /v1/entries sets its own, smaller limit. */
+/** Body limit of routes that set none; POST /v1/entries sets its own. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /** Builds the hub's HTTP server (not yet listening). */
@@ -37,8 +37,8 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Paths are matched exactly: /tile/0/000 and /tile/0/000/ are different resources.
     routerOptions: { ignoreTrailingSlash: false },
-    // While closing, requests still reach the routes, whose sequencer answers 503 `closed` in
-    // the hub's error shape; fastify's own 503 body would not be.
+    // While closing, requests still reach the routes, whose sequencer rejects them with 503
+    // `closed` in the hub's error shape, unlike fastify's own 503 body.
     return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
@@ -62,8 +62,8 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
     }
   });
 
-  // Only entry bundles are worth compressing (c2sp.org/tlog-tiles says they SHOULD be); hash
-  // tiles are random bytes. Routes opt in with reply.compress().
+  // Only entry bundles are worth compressing, and c2sp.org/tlog-tiles recommends it for them.
+  // Hash tiles are random bytes. Routes opt in with reply.compress().
   await app.register(compress, { global: false, encodings: ['gzip'], customTypes: /^application\/octet-stream$/ });
   await app.register(swagger, {
     openapi: {

@@ -8,7 +8,7 @@ import type { Hub } from '../hub.js';
 /** Tiles and bundles never change once served at a width, so caches may keep them for good. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-/** The c2sp.org/tlog-tiles read API: checkpoint, hash tiles and entry bundles. */
+/** Registers the c2sp.org/tlog-tiles read API: checkpoint, hash tiles and entry bundles. */
 export function registerTileRoutes(app: FastifyInstance, hub: Hub): void {
   app.get(
     '/checkpoint',

@@ -68,7 +68,7 @@ async function runProof(options: ProofOptions): Promise<void> {
       `/v1/proofs/inclusion?${query}&size=${target.size}`,
     );
     if (options.leafHash !== undefined && answer.leafHash !== options.leafHash) {
-      throw new CliError(`the hub answered for leaf hash ${answer.leafHash}, not ${options.leafHash}`);
+      throw new CliError(`the hub returned the proof for leaf hash ${answer.leafHash}, not ${options.leafHash}`);
     }
     const proof = answer.proof.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
     const leafHash = new Uint8Array(Buffer.from(answer.leafHash, 'base64'));
