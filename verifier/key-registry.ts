@@ -31,8 +31,8 @@ type Registration =
  * that one-step path: signature, name chaining, CA basicConstraints and keyCertSign).
  * Document timestamps are signed by a TSA, not by the CAB, so they are skipped.
  *
- * FAILED/REVOKED when a revocation of the certificate or its issuing CA took effect at
- * or before the document's log time; FAILED/NOT_YET_VALID when the document was logged
+ * FAILED/REVOKED when a revocation of the certificate or its issuing CA, logged at any
+ * index of `state`, took effect at or before the document's log time; FAILED/NOT_YET_VALID when the document was logged
  * before the validity of a certificate on the path; INDETERMINATE/OUT_OF_BOUNDS_NO_POE
  * when it was logged after one expired; INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND when
  * no registration binds the certificate to the CAB.
@@ -90,7 +90,7 @@ function checkSigner(state: RegistryState, document: DocumentRecord, signature: 
     caSha256: registration.ca?.sha256 ?? null,
   };
 
-  const revoked = revocationProblem(registration, document, certificate);
+  const revoked = revocationProblem(state, registration, document, certificate);
   if (revoked !== undefined) return failed('key-registry', 'REVOKED', revoked.message, { ...pathEvidence, ...revoked.evidence });
   const validity = validityProblem(registration, document, certificate);
   if (validity !== undefined) return { ...validity, evidence: { ...pathEvidence, ...validity.evidence } };
@@ -179,6 +179,7 @@ function keyUsageOf(der: Uint8Array): number | undefined {
 
 /** Applies the revocation rule to the certificate and to the national CA on its path. */
 function revocationProblem(
+  state: RegistryState,
   registration: Exclude<Registration, { problem: string }>,
   document: DocumentRecord,
   certificate: ParsedCertificate,
@@ -187,7 +188,10 @@ function revocationProblem(
   const onPath: [string, CertificateRecord][] = [];
   if (registration.path === 'registered') onPath.push([`signer certificate ${certificate.subject}`, registration.record]);
   if (registration.ca !== undefined) onPath.push([`issuing national CA ${registration.ca.subject}`, registration.ca]);
-  for (const [what, record] of onPath) {
+  for (const [what, registered] of onPath) {
+    // A revocation logged after the document can still take effect before it (compromisedAt),
+    // so the revocation is read from the latest state, not as of the document's index.
+    const record = state.certificateAt(registered.sha256) ?? registered;
     const status = keyStatusAt(record, poe);
     if (!status.revoked || status.revocation === undefined) continue;
     const effectiveAt = formatUtcTime(status.revocation.effectiveAt);
