@@ -20,7 +20,7 @@ export interface CabKeyring {
 }
 
 /**
- * Returns the certificate a generated document is signed with, as its plan says.
+ * Returns the certificate that signs a generated document, as its plan names it.
  * @throws RangeError for a sample, or when the key the plan names was not registered.
  */
 export function signingKeyOf(plan: DocumentPlan, keys: CabKeyring): CertifiedKey {
@@ -37,7 +37,7 @@ export function signingKeyOf(plan: DocumentPlan, keys: CabKeyring): CertifiedKey
 
 /**
  * Revokes the signing certificate of the scenario's revokedKeyCab as compromised an hour
- * ago (`cabkey.revoke`), so a document signed with it and logged now fails check 5; a
+ * ago (`cabkey.revoke`), so a document signed with it and logged now fails check 5. A
  * second revocation of it must be rejected with `certificate_revoked`. The CAB then gets
  * a new certificate for its other documents.
  */
@@ -82,7 +82,7 @@ export async function revokeRetiredKey(context: PilotContext, keys: CabKeyring):
   );
 }
 
-async function registerExtraKey(context: PilotContext, keys: CabKeyring, plan: CabPlan, which: string): Promise<CertifiedKey | undefined> {
+async function registerExtraKey(context: PilotContext, keys: CabKeyring, plan: CabPlan, purpose: string): Promise<CertifiedKey | undefined> {
   const ca = keys.cas.get(plan.country);
   if (ca === undefined) return undefined;
   const now = Date.now();
@@ -94,7 +94,7 @@ async function registerExtraKey(context: PilotContext, keys: CabKeyring, plan: C
     notAfter: new Date(now + 2 * 365 * DAY_MS),
   });
   const receipt = await context.session.submit(
-    `register a ${which} signing certificate of ${plan.code}`,
+    `register a ${purpose} signing certificate of ${plan.code}`,
     'cabkey.register',
     { cabCode: plan.code, certificate: Buffer.from(certificate.der).toString('base64') },
     `registrar:${plan.country}`,

@@ -183,7 +183,7 @@ function sampleBytes(samples: ReadonlyMap<string, Uint8Array>, file: string): Ui
 
 /**
  * Generates a CC or TR, signs it with the key its plan names, and flips a byte after
- * signing where the plan says so.
+ * signing when the plan requests it.
  */
 async function signedDocument(plan: DocumentPlan, position: number, keys: CabKeyring, issuedAt: string, validUntil: string): Promise<Uint8Array> {
   const spec: DocumentSpec = {

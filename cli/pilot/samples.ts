@@ -69,7 +69,7 @@ interface ExpectedEntry {
   signature: string;
 }
 
-/** What expected.json states of one file. */
+/** The SHA-256 and check-4 outcomes that expected.json lists for one file. */
 interface Expected {
   sha256: string;
   signature: string[];

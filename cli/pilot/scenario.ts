@@ -264,10 +264,10 @@ interface KeyCases {
 }
 
 /**
- * Builds the four documents of checks 4 and 5: one signed with a key revoked before it is
- * logged, one with a key revoked only after (the log time is its proof of existence, so
- * it passes, DESIGN.md §4), one signed with another CAB's key, and one changed after
- * signing.
+ * Builds the four documents of checks 4 and 5. One is signed with a key revoked before it
+ * is logged, and one with a key revoked only after, which passes because its log time is
+ * its proof of existence (DESIGN.md §4). One is signed with another CAB's key, and one
+ * is changed after signing.
  */
 function keyDocuments(runNumber: string, countries: readonly string[], keys: KeyCases): DocumentPlan[] {
   const plan = (

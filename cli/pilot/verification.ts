@@ -40,7 +40,7 @@ export interface VerificationTally {
   documents: VerifiedDocument[];
 }
 
-/** An empty tally, for a run that stopped before verifying. */
+/** Returns an empty tally, for a run that stopped before verifying. */
 export function emptyTally(): VerificationTally {
   return { byResult: new Map(), byCheck: new Map(), byDecision: new Map(), documents: [] };
 }

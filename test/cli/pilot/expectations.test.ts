@@ -8,24 +8,24 @@ const scenario = buildScenario('123456', ['UZ', 'AZ', 'KG'], [sample]);
 const planOf = (labelPart: string): DocumentPlan => scenario.documents.find((plan) => plan.label.includes(labelPart))!;
 
 describe('expectedChecks', () => {
-  it('when nothing is listed, expects every check to pass', () => {
+  it('nothing listed: all PASSED', () => {
     const checks = expectedChecks(scenario.documents[0]!, new Map());
     expect(checks.map((check) => check.outcomes)).toEqual(Array(6).fill(['PASSED']));
   });
 
-  it('when no sample signer is registered for the issuer, expects NO_CERTIFICATE_CHAIN_FOUND', () => {
+  it('unregistered sample signer: NO_CERTIFICATE_CHAIN_FOUND', () => {
     const checks = expectedChecks(planOf('sample a.pdf'), new Map([[sample.signers[0]!, 'UZ-OTHER-1']]));
     expect(checks.find((check) => check.id === 'key-registry')!.outcomes).toEqual(['INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND']);
     expect(checks.find((check) => check.id === 'signature')!.outcomes).toEqual(['FAILED']);
   });
 
-  it('when a sample signer is registered for the issuer, also accepts PASSED', () => {
+  it('registered sample signer: PASSED allowed', () => {
     const plan = planOf('sample a.pdf');
     const checks = expectedChecks(plan, new Map([[sample.signers[0]!, plan.issuer.code]]));
     expect(checks.find((check) => check.id === 'key-registry')!.outcomes).toContain('PASSED');
   });
 
-  it('expects REVOKED of the document signed with the key revoked before logging', () => {
+  it('revoked key: REVOKED, TOTAL-FAILED', () => {
     const checks = expectedChecks(planOf('revoked before logging'), new Map());
     expect(checks.find((check) => check.id === 'key-registry')!.outcomes).toEqual(['FAILED/REVOKED']);
     expect(expectedResults(checks)).toEqual(['TOTAL-FAILED']);
@@ -33,11 +33,11 @@ describe('expectedChecks', () => {
 });
 
 describe('expectedResults', () => {
-  it('unit case: all passed', () => {
+  it('all passed: TOTAL-PASSED', () => {
     expect(expectedResults([{ outcomes: ['PASSED'] }, { outcomes: ['PASSED'] }])).toEqual(['TOTAL-PASSED']);
   });
 
-  it('unit case: alternatives give every result they allow', () => {
+  it('alternatives: every result allowed', () => {
     expect(expectedResults([{ outcomes: ['PASSED'] }, { outcomes: ['FAILED/FORMAT_FAILURE', 'INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE'] }])).toEqual([
       'TOTAL-FAILED',
       'INDETERMINATE',
@@ -46,11 +46,11 @@ describe('expectedResults', () => {
 });
 
 describe('matchesOutcome', () => {
-  it('unit case: a bare indication accepts any sub-indication', () => {
+  it('bare indication: any sub-indication', () => {
     expect(matchesOutcome(['FAILED'], { id: 'signature', indication: 'FAILED', subIndication: 'HASH_FAILURE' })).toBe(true);
   });
 
-  it('unit case: a sub-indication must be equal', () => {
+  it('sub-indication: exact match', () => {
     expect(matchesOutcome(['FAILED/FORMAT_FAILURE'], { id: 'signature', indication: 'FAILED', subIndication: 'HASH_FAILURE' })).toBe(false);
     expect(matchesOutcome(['PASSED'], { id: 'signature', indication: 'INDETERMINATE', subIndication: 'TRY_LATER' })).toBe(false);
   });

@@ -27,7 +27,7 @@ async function signedReport(): Promise<Uint8Array> {
 }
 
 describe('signGenerated', () => {
-  it('gives a PAdES-BASELINE-B signature that the validator passes, with the CAB certificate as signer', async () => {
+  it('signs as PAdES-BASELINE-B', async () => {
     const signed = await signedReport();
     const report = validatePdfSignatures(signed, { requireBaselineB: true });
     expect(report.indication).toBe('PASSED');
@@ -35,14 +35,14 @@ describe('signGenerated', () => {
     expect(report.signatures[0]!.signerCertificate).toBeDefined();
   });
 
-  it('when one header comment byte is flipped, fails with HASH_FAILURE', async () => {
+  it('flipped header byte: HASH_FAILURE', async () => {
     const changed = flipHeaderCommentByte(await signedReport());
     const report = validatePdfSignatures(changed);
     expect(report.indication).toBe('FAILED');
     expect(report.subIndication).toBe('HASH_FAILURE');
   });
 
-  it('when the file has no comment line after its header, refuses to flip a byte', () => {
+  it('no header comment: RangeError', () => {
     expect(() => flipHeaderCommentByte(new TextEncoder().encode('%PDF-1.7\n1 0 obj'))).toThrow(RangeError);
   });
 });
