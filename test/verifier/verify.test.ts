@@ -8,7 +8,7 @@ import { addSignatures, generatePrivateKey, noteSigner, noteVerifier, parseNote,
 import { HubClient } from '../../cli/hub-client.js';
 import { fetchReceipt } from '../../cli/commands/receipt.js';
 import { hubFetcher } from '../../cli/commands/verify.js';
-import type { CertifiedKey } from '../../cli/pilot/pki.js';
+import { createNationalCa, type CertifiedKey } from '../../cli/pilot/pki.js';
 import { fetchLog } from '../../verifier/log-fetch.js';
 import { formatReceipt, parseReceipt, type Receipt } from '../../verifier/receipt.js';
 import { formatReport } from '../../verifier/report-text.js';
@@ -19,6 +19,7 @@ import {
   nationalCa,
   ownCertificate,
   Scenario,
+  validity,
   type LoggedDocument,
 } from './scenario.js';
 
@@ -61,6 +62,12 @@ beforeAll(async () => {
   await scenario.registerCa(ca);
   docs.caIssued = await scenario.document({ cabCode: CAB, signer: await caIssuedCertificate(scenario, ca, CAB), chain: [ca] });
   docs.otherCab = await scenario.document({ cabCode: CAB, signer: await caIssuedCertificate(scenario, ca, OTHER_CAB), chain: [ca] });
+
+  const revokedCa = await createNationalCa('UZ', 'Revoked Test Authority', validity(scenario, 3650), 'ECDSA-P256');
+  await scenario.registerCa(revokedCa);
+  const underRevokedCa = await caIssuedCertificate(scenario, revokedCa, CAB);
+  await scenario.submit('ca.revoke', { sha256: revokedCa.sha256, reason: 'cACompromise' }, 'registrar:UZ');
+  docs.caRevoked = await scenario.document({ cabCode: CAB, signer: underRevokedCa, chain: [revokedCa] });
 
   const suspendedKey = await ownCertificate(scenario, SUSPENDED_CAB);
   await scenario.registerCabKey(SUSPENDED_CAB, suspendedKey);
@@ -155,6 +162,12 @@ describe('verifyDocument over a hub', () => {
     expect(indicationOf(report, 'key-registry')).toBe('PASSED');
     expect(check(report, 'key-registry').evidence.path).toBe('national-ca');
     expect(report.result).toBe('TOTAL-PASSED');
+  });
+
+  it('certificate of a revoked national CA is REVOKED', async () => {
+    const report = await verifyOverHub(docs.caRevoked!);
+    expect(indicationOf(report, 'key-registry')).toBe('FAILED/REVOKED');
+    expect(check(report, 'key-registry').evidence.revocationReason).toBe('cACompromise');
   });
 
   it('CA certificate naming another CAB is NO_CERTIFICATE_CHAIN_FOUND', async () => {
