@@ -5,8 +5,8 @@ export type VerificationErrorEvidence = Readonly<Record<string, string | number 
 
 /**
  * Input the verifier cannot use: a malformed witness policy, receipt file or log. Callers
- * switch on `code` (`invalid_policy`, `invalid_receipt`, `invalid_log`); `evidence` says
- * where the problem is. A document that fails a check is not an error: it is a report.
+ * switch on `code` (`invalid_policy`, `invalid_receipt`, `invalid_log`); `evidence` locates
+ * the problem. A document that fails a check is not an error: it is a report.
  */
 export class VerificationError extends LedgerError {
   readonly evidence: VerificationErrorEvidence;

@@ -12,7 +12,7 @@ import { isIssuedBy, parseCertificate, type ParsedCertificate } from '../registr
 import { failed, indeterminate, passed, type CheckEvidence, type CheckReport } from './indications.js';
 import { DOCUMENT_TIMESTAMP_SUB_FILTER } from './signature-check.js';
 
-/** How a signer certificate is bound to the issuing CAB. */
+/** The binding of a signer certificate to the issuing CAB, or the reason none was found. */
 type Registration =
   | { path: 'registered'; record: CertificateRecord; ca?: CertificateRecord }
   | { path: 'national-ca'; ca: CertificateRecord }
@@ -25,10 +25,11 @@ type Registration =
  * unsigned, so the proof-of-existence time is the log time of the document's
  * `document.register` (`document.loggedAt`).
  *
- * A certificate belongs to the CAB when it is registered for it with `cabkey.register`,
- * or when a national CA of the CAB's country registered with `ca.register` issued it
- * with the CAB code in its subject organizationIdentifier (RFC 5280 path validation of
- * that one-step path: signature, name chaining, CA basicConstraints and keyCertSign).
+ * A certificate belongs to the CAB when `cabkey.register` registered it for the CAB.
+ * It also belongs to the CAB when a national CA of the CAB's country, registered with
+ * `ca.register`, issued it with the CAB code in its subject organizationIdentifier. That
+ * one-step path gets RFC 5280 path validation: signature, name chaining, CA
+ * basicConstraints and keyCertSign.
  * Document timestamps are signed by a TSA, not by the CAB, so they are skipped.
  *
  * FAILED/REVOKED when a revocation of the certificate or its issuing CA, logged at any
@@ -95,9 +96,9 @@ function checkSigner(state: RegistryState, document: DocumentRecord, signature: 
   const validity = validityProblem(registration, document, certificate);
   if (validity !== undefined) return { ...validity, evidence: { ...pathEvidence, ...validity.evidence } };
 
-  const how =
+  const binding =
     registration.path === 'registered' ? `registered for CAB ${cabCode}` : `issued to CAB ${cabCode} by national CA ${registration.ca.subject}`;
-  return passed('key-registry', `signer certificate ${certificate.subject} is ${how} and was valid when the document was logged`, pathEvidence);
+  return passed('key-registry', `signer certificate ${certificate.subject} is ${binding} and was valid when the document was logged`, pathEvidence);
 }
 
 function noChain(message: string, evidence: CheckEvidence): CheckReport {
@@ -146,6 +147,7 @@ function chainProblem(certificate: ParsedCertificate, caRecord: CertificateRecor
     throw error;
   }
   if (!ca.isCa) return `national CA ${ca.subject} is not a CA certificate (basicConstraints cA is not set)`;
+
   const caUsage = keyUsageOf(ca.der);
   // RFC 5280 §6.1.4 (n): a key usage extension, when present, must assert keyCertSign.
   if (caUsage !== undefined && (caUsage & KeyUsageFlags.keyCertSign) === 0) {
@@ -157,11 +159,13 @@ function chainProblem(certificate: ParsedCertificate, caRecord: CertificateRecor
     if (error instanceof RuleError) return error.message;
     throw error;
   }
+
   if (certificate.isCa) return 'the signer certificate is a CA certificate, not a signing certificate';
   const usage = keyUsageOf(certificate.der);
   if (usage !== undefined && (usage & (KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation)) === 0) {
     return 'the signer certificate keyUsage allows neither digitalSignature nor nonRepudiation';
   }
+
   if (certificate.organizationIdentifier !== cabCode) {
     const named = certificate.organizationIdentifier ?? 'no CAB';
     return `the certificate names ${named} in organizationIdentifier, not the issuer ${cabCode}`;

@@ -9,7 +9,7 @@ import { evaluateTlogPolicy, policyFromWitnesses, type TlogPolicy } from './tlog
 
 /**
  * Reads a log's C2SP resources by path (`/checkpoint`, `/tile/entries/000`, ...). The caller
- * does the I/O; this folder never touches the network. Every answer is untrusted.
+ * does the I/O, because this folder never touches the network. Every response is untrusted.
  */
 export interface LogFetcher {
   text(path: string): Promise<string>;
@@ -27,7 +27,7 @@ const BUNDLE_CONCURRENCY = 8;
 
 /**
  * Reads a log as `ecert verify --hub` needs it: the newest checkpoint and every entry up to
- * it from the entry bundles (c2sp.org/tlog-tiles), never the hub's JSON answers. When that
+ * it from the entry bundles (c2sp.org/tlog-tiles), never the hub's JSON responses. When that
  * checkpoint falls short of the witness policy, it takes `/v1/checkpoints/witnessed` instead
  * if that one is signed by the log key and meets the policy. Without `policy`, the genesis
  * entry's witnesses and witnessQuorum decide.
@@ -91,14 +91,14 @@ export async function fetchEntries(fetcher: LogFetcher, size: number): Promise<U
   return bundles.flat();
 }
 
-/** The policy of the genesis entry, or undefined when entry 0 is not a valid genesis. */
+/** Builds the policy of the genesis entry, or returns undefined when entry 0 is not a valid genesis. */
 function genesisPolicy(entries: readonly Uint8Array[]): TlogPolicy | undefined {
   if (entries.length === 0) return undefined;
   try {
     const genesis = decodeLeaf(entries[0]!);
     if (genesis.kind !== 'log.genesis') return undefined;
     const body = genesis.body as GenesisBody;
-    // NOTE: later witness.add and witness.remove entries are not applied here; the verifier
+    // NOTE: later witness.add and witness.remove entries are not applied here. The verifier
     // decides with the witness set as of the checkpoint once it has replayed the log.
     return policyFromWitnesses(body.witnesses, body.witnessQuorum);
   } catch (error) {

@@ -1,6 +1,6 @@
 /**
  * A document's receipt file: JSON `{format: "ecert-receipt/v1", proofs: [...], log?: [...]}`.
- * `proofs` holds one c2sp.org/tlog-proof text per entry naming the document (its
+ * `proofs` contains one c2sp.org/tlog-proof text per entry naming the document (its
  * `document.register`, and every exchange's `exchange.send`, `exchange.receive` and
  * `verification.record`), each with the entry in its `extra` line and all against one
  * checkpoint with its cosignatures. `log`, when present, holds every entry up to that
@@ -17,12 +17,12 @@ import type { ProvenEntry } from './traceability.js';
 
 export const RECEIPT_FORMAT = 'ecert-receipt/v1';
 /**
- * Longest receipt file accepted, in characters. A log of a million 1 KB entries is about
+ * Maximum receipt file length, in characters. A log of a million 1 KB entries is about
  * 1.4 GB of base64, so such a log exceeds it.
  * NOTE: a guessed bound that keeps JSON.parse within memory; a bigger log needs a streaming reader.
  */
 export const MAX_RECEIPT_SIZE = 256 * 1024 * 1024;
-/** Most proofs in one receipt: a document has a few entries per exchange. */
+/** Maximum number of proofs in one receipt: a document has a few entries per exchange. */
 export const MAX_RECEIPT_PROOFS = 10_000;
 
 /** A parsed receipt file; nothing in it is checked yet. */

@@ -1,6 +1,6 @@
 import type { DocumentVerificationReport } from './verify.js';
 
-/** Longest evidence value shown in the text report; the JSON report carries it whole. */
+/** Maximum length of an evidence value in the text report; the JSON report carries it whole. */
 const MAX_EVIDENCE_TEXT = 160;
 
 /**

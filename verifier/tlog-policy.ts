@@ -261,8 +261,8 @@ function uniqueGroupName(witnesses: readonly PolicyWitness[]): string {
 }
 
 /**
- * Whether the policy accepts checkpoints signed by `logKey`: it lists a log key with that
- * name and key ID, or no log at all. The caller still checks the signature with its own key.
+ * Returns whether the policy accepts checkpoints signed by `logKey`: it lists a log key
+ * with that name and key ID, or no log at all. The caller still checks the signature with its own key.
  */
 export function policyTrustsLog(policy: TlogPolicy, logKey: { name: string; keyId: number }): boolean {
   if (policy.logs.length === 0) return true;

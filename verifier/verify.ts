@@ -17,7 +17,7 @@ import type { TlogPolicy } from './tlog-policy.js';
 import { decodeCandidates, traceDocument } from './trace-document.js';
 import { policyFromState } from './witness-policy.js';
 
-/** What the verifier has besides the PDF. */
+/** The evidence the verifier has besides the PDF. */
 export type VerificationEvidence =
   /** Nothing: only the signature check is decided. */
   | { kind: 'none' }
@@ -30,7 +30,7 @@ export type VerificationEvidence =
 
 export interface VerifyDocumentOptions {
   pdf: Uint8Array;
-  /** The log's verifier key, from the caller, never from the log's server. Needed unless the evidence is none. */
+  /** The log's verifier key, from the caller, never from the log's server. Required unless `evidence.kind` is `none`. */
   logKey?: string | VerifierKey;
   /** The witness policy; defaults to the log's witness set as of the checkpoint when the evidence carries the log. */
   policy?: TlogPolicy;

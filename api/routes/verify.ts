@@ -82,7 +82,7 @@ export function registerVerifyRoutes(app: FastifyInstance, hub: Hub): void {
   });
 }
 
-/** A log view over the hub's store at its latest checkpoint, with the registry the hub keeps. */
+/** Builds a log view over the hub's store at its latest checkpoint, with the registry the hub keeps. */
 async function hubLogView(hub: Hub): Promise<LogView> {
   const latest = await hub.reader.latestCheckpoint();
   if (latest === undefined) throw new ApiError(404, 'not_found', 'the log has no checkpoint yet');

@@ -21,7 +21,7 @@ interface ReceiptOptions {
   output: string;
 }
 
-/** The hub's `GET /v1/documents/<sha256>/history` answer; every field is untrusted. */
+/** The hub's `GET /v1/documents/<sha256>/history` response; every field is untrusted. */
 interface HistoryAnswer {
   checkpoint?: unknown;
   entries?: unknown;
@@ -35,7 +35,7 @@ export function registerReceipt(program: Command): void {
       'Fetches every entry naming the document with its inclusion proof to one checkpoint, checks\n' +
         "them with the log key in --vkey and writes an ecert-receipt/v1 file. With --with-log the file\n" +
         'also carries every entry up to that checkpoint, so `ecert verify --receipt` can decide all six\n' +
-        'checks offline. Exits 1 when the hub answers with anything that does not verify, 2 on a usage error.',
+        'checks offline. Exits 1 when the hub\'s response does not verify, 2 on a usage error.',
     )
     .argument('<sha256>', "the document's SHA-256, lowercase hex")
     .requiredOption('--hub <url>', 'hub base URL')
@@ -60,7 +60,7 @@ async function runReceipt(sha256: string, options: ReceiptOptions): Promise<void
  * Builds a document's receipt from a hub: its history (every entry naming the document with
  * a proof to one checkpoint) and, with `withLog`, every entry up to that checkpoint from the
  * entry bundles. Everything is checked with `logKey` before it is returned.
- * @throws CliError (exit 1) when the hub's answer does not verify; HubError when it refuses.
+ * @throws CliError (exit 1) when the hub's response does not verify, HubError when the hub rejects the request.
  */
 export async function fetchReceipt(client: HubClient, sha256: string, logKey: NoteVerifier, withLog: boolean): Promise<Receipt> {
   const history = await client.getJson<HistoryAnswer>(`/v1/documents/${sha256}/history`);
@@ -75,7 +75,7 @@ export async function fetchReceipt(client: HubClient, sha256: string, logKey: No
     return buildReceipt({ checkpoint, entries, log }, logKey);
   } catch (error) {
     if (!(error instanceof LedgerError)) throw error;
-    throw new CliError(`the hub's answer for document ${sha256} does not verify (${error.code}): ${error.message}`, 1, { cause: error });
+    throw new CliError(`the hub's response for document ${sha256} does not verify (${error.code}): ${error.message}`, 1, { cause: error });
   }
 }
 

@@ -2,7 +2,7 @@
  * A small in-process scenario for the verifier tests: a development hub on 127.0.0.1, CABs,
  * accreditations, national CA and CAB certificates, and signed PDFs logged with exchanges.
  * The hub's clock runs `offsetMs` ahead of the system clock, so a test can log entries after
- * a certificate expires; every envelope is signed at the same shifted time.
+ * a certificate expires. Every envelope is signed at the same shifted time.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
