@@ -19,8 +19,8 @@ import { policyFromState } from './witness-policy.js';
 
 /** The evidence the verifier has besides the PDF. */
 export type VerificationEvidence =
-  /** Nothing: only the signature check is decided. */
-  | { kind: 'none' }
+  /** Nothing: only the signature check is decided. `reason` says why, such as an unreachable hub. */
+  | { kind: 'none'; reason?: string }
   /** A receipt file; with its `log` every check is decided, without it checks 1, 2, 3 and 5 wait. */
   | { kind: 'receipt'; receipt: Receipt }
   /** A checkpoint note and every entry up to it, as read from a hub's entry bundles. */
@@ -58,7 +58,8 @@ export async function verifyDocument(options: VerifyDocumentOptions): Promise<Do
   const context: Context = { documentSha256, signature: signature.report, signatures: signature.signatures, options };
   const { evidence } = options;
   if (evidence.kind === 'none') {
-    return finish(context, {}, waiting('no hub, receipt or log is given', ['traceability', ...REGISTRY_CHECKS]));
+    const reason = evidence.reason ?? 'no hub, receipt or log is given';
+    return finish(context, {}, waiting(reason, ['traceability', ...REGISTRY_CHECKS]));
   }
   const logKey = verifierOf(options.logKey);
   if (evidence.kind === 'view') return decideWithView(context, evidence.view, logKey);

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 
 import type { Command } from 'commander';
 
+import { LedgerError } from '../../ledger/errors.js';
 import { noteVerifier, type VerifierKey } from '../../ledger/note.js';
 import { VerificationError } from '../../verifier/errors.js';
 import { fetchLog, type LogFetcher } from '../../verifier/log-fetch.js';
@@ -9,7 +10,7 @@ import { parseReceipt, type Receipt } from '../../verifier/receipt.js';
 import { formatReport } from '../../verifier/report-text.js';
 import { parseTlogPolicy, type TlogPolicy } from '../../verifier/tlog-policy.js';
 import { verifyDocument, type VerificationEvidence } from '../../verifier/verify.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { HubClient } from '../hub-client.js';
 import { readFlagFile, readVerifierKeyFile } from '../key-files.js';
 
@@ -85,8 +86,18 @@ async function gatherEvidence(options: VerifyOptions, logKey: VerifierKey | unde
   }
   if (options.hub !== undefined) {
     const client = new HubClient(options.hub);
-    const log = await fetchLog(hubFetcher(client), noteVerifier(logKey!), policy);
-    return { kind: 'log', checkpoint: log.checkpoint, entries: log.entries };
+    try {
+      const log = await fetchLog(hubFetcher(client), noteVerifier(logKey!), policy);
+      return { kind: 'log', checkpoint: log.checkpoint, entries: log.entries };
+    } catch (error) {
+      if (error instanceof LedgerError) {
+        throw new CliError(`the hub at ${client.baseUrl} served a log that does not decode (${error.code}): ${error.message}`, 1, { cause: error });
+      }
+      // An unreachable or failing hub leaves the evidence out of reach: INDETERMINATE/TRY_LATER.
+      if (!(error instanceof CliError)) throw error;
+      process.stderr.write(`ecert: ${error.message}\n`);
+      return { kind: 'none', reason: `the hub at ${client.baseUrl} could not be read` };
+    }
   }
   return { kind: 'none' };
 }

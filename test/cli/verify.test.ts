@@ -95,6 +95,15 @@ describe('ecert verify', () => {
     expect((await run('verify', files.unknown!, '--hub', scenario.url, '--vkey', scenario.logVkeyFile)).code).toBe(3);
   });
 
+  it('exits 3 when the hub is unreachable', async () => {
+    const result = await run('verify', files.good!, '--hub', 'http://127.0.0.1:1', '--vkey', scenario.logVkeyFile, '--json');
+    expect(result.code).toBe(3);
+    const report = JSON.parse(result.stdout) as { checks: { id: string; subIndication?: string; message: string }[] };
+    const traceability = report.checks.find((check) => check.id === 'traceability')!;
+    expect(traceability.subIndication).toBe('TRY_LATER');
+    expect(traceability.message).toContain('could not be read');
+  });
+
   it('exits 3 without evidence', async () => {
     const result = await run('verify', files.good!, '--json');
     expect(result.code).toBe(3);
