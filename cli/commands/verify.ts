@@ -14,7 +14,7 @@ import { CliError, UsageError } from '../errors.js';
 import { HubClient } from '../hub-client.js';
 import { readFlagFile, readVerifierKeyFile } from '../key-files.js';
 
-/** Largest PDF read, in bytes: the PDF validator's own file-size limit. */
+/** Maximum PDF size read, in bytes: the PDF validator's own file-size limit. */
 export const MAX_PDF_FILE_SIZE = 64 * 1024 * 1024;
 
 interface VerifyOptions {
