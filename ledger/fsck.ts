@@ -1,16 +1,18 @@
 /**
  * Integrity checks of a stored log. `loadRightEdge` and `checkRightEdge` are the fast startup
- * check: rebuild the right edge of the tree from the stored tiles and compare its root with the
- * latest checkpoint, so a sequencer never extends a tree its checkpoint does not describe.
- * `checkStore` checks everything: every tile against the level below it, every entry bundle
- * against its level-0 tile, and every stored checkpoint against the tree.
+ * check: check that nothing is stored beyond the latest checkpoint, rebuild the right edge of the
+ * tree from the stored tiles and compare its root with the latest checkpoint, so a sequencer never
+ * extends a tree its checkpoint does not describe. `checkStore` checks everything: every tile
+ * against the level below it, every entry bundle against its level-0 tile, and every stored
+ * checkpoint against the tree.
  */
 import { parseCheckpoint } from './checkpoint.js';
 import { LedgerError, StorageError } from './errors.js';
 import { HASH_SIZE, equalHashes, hashLeaf } from './hash.js';
-import { parseNote } from './note.js';
+import { openNote, parseNote, type NoteVerifier } from './note.js';
 import { treeRoot } from './proof.js';
 import { sliceTile, type LogStorage, type StoredCheckpoint } from './storage.js';
+import { checkStoreExtent } from './store-extent.js';
 import {
   TILE_WIDTH,
   entriesPath,
@@ -47,13 +49,20 @@ export interface RightEdge {
 }
 
 /**
- * Loads the right edge of the stored tree and checks it against the latest checkpoint. Reads
- * only the right-edge tile of each level and the partial bundle, so it is fast at any size.
- * @throws RootMismatchError (`root_mismatch`); StorageError `tile_missing`, `tile_short`,
- *   `bundle_missing`, `bundle_short`; all `corrupt`.
+ * Loads the right edge of the stored tree and checks it against the latest checkpoint, after
+ * checking that nothing is stored beyond that checkpoint. Reads only the right-edge tile of each
+ * level and the partial bundle, so it is fast at any size.
+ * @throws RootMismatchError (`root_mismatch`); StorageError `latest_checkpoint_missing`,
+ *   `beyond_latest_checkpoint`, `tile_missing`, `tile_short`, `bundle_missing`, `bundle_short`;
+ *   all `corrupt`.
  */
 export async function loadRightEdge(storage: LogStorage): Promise<RightEdge> {
   const checkpoint = await storage.readLatestCheckpoint();
+  await checkStoreExtent(storage, checkpoint);
+  return loadTree(storage, checkpoint);
+}
+
+async function loadTree(storage: LogStorage, checkpoint: StoredCheckpoint | undefined): Promise<RightEdge> {
   if (checkpoint === undefined) return { checkpoint, writer: TileWriter.empty() };
   const writer = await TileWriter.load(storage, checkpoint.size);
   const computed = writer.root();
@@ -91,19 +100,34 @@ const MAX_PROBLEMS = 1000;
 /** Checkpoints read per storage call while checking them all. */
 const CHECKPOINT_PAGE = 1000;
 
+export interface CheckStoreOptions {
+  /** The log's verifier key: every stored checkpoint must carry a valid signature by it. */
+  verifier?: NoteVerifier;
+}
+
 /**
- * Runs the startup check and returns its outcome as a report instead of throwing.
- * @throws StorageError that is not corruption (a read failure, a closed store).
+ * Runs the startup check and returns its outcome as a report instead of throwing. The report
+ * lists a data-beyond-the-latest-checkpoint problem and a right-edge problem separately.
+ * @throws StorageError that is not corruption or a failed read (a closed store).
  */
 export async function checkRightEdge(storage: LogStorage): Promise<FsckReport> {
   const report = newReport();
+  let checkpoint: StoredCheckpoint | undefined;
   try {
-    const { checkpoint } = await loadRightEdge(storage);
-    report.size = checkpoint?.size ?? 0;
+    checkpoint = await storage.readLatestCheckpoint();
   } catch (error) {
-    if (!(error instanceof StorageError && error.corrupt)) throw error;
-    const size = error instanceof RootMismatchError ? error.size : report.size;
-    addProblem(report, error.code, `checkpoint ${size}`, error.message);
+    if (!isReadProblem(error)) throw error;
+    addProblem(report, error.code, 'latest checkpoint', error.message);
+    return report;
+  }
+  report.size = checkpoint?.size ?? 0;
+  for (const step of [() => checkStoreExtent(storage, checkpoint), () => loadTree(storage, checkpoint)]) {
+    try {
+      await step();
+    } catch (error) {
+      if (!isReadProblem(error)) throw error;
+      addProblem(report, error.code, `checkpoint ${report.size}`, error.message);
+    }
   }
   return report;
 }
@@ -112,19 +136,54 @@ export async function checkRightEdge(storage: LogStorage): Promise<FsckReport> {
  * Checks the whole store and lists every problem found; it never stops at the first. Every tile
  * hash at level L >= 1 must be the Merkle tree hash of the full level-(L-1) tile below it
  * (c2sp.org/tlog-tiles), every bundle entry must hash to its level-0 tile hash, the right edge
- * must give the latest root, and every stored checkpoint must match the tree at its size. Since
- * all those checkpoints are computed from one set of consistent tiles, passing them also shows
- * each is consistent with the latest.
- * @throws StorageError that is not corruption (a read failure, a closed store).
+ * must give the latest root, and every stored checkpoint must match the tree at its size (and
+ * carry a valid signature of `options.verifier`). Since all those checkpoints are computed from
+ * one set of consistent tiles, passing them also shows each is consistent with the latest. When
+ * the latest-checkpoint record is missing, the tree is checked up to the largest stored checkpoint.
+ * A failed read is reported as a problem of the part being read, and that part's check stops.
+ * @throws StorageError `store_closed` (or another error that is not a failed read).
  */
-export async function checkStore(storage: LogStorage): Promise<FsckReport> {
+export async function checkStore(storage: LogStorage, options: CheckStoreOptions = {}): Promise<FsckReport> {
   const edge = await checkRightEdge(storage);
   const report = { ...edge, problems: [...edge.problems] };
-  const latest = await storage.readLatestCheckpoint();
+  let latest: StoredCheckpoint | undefined;
+  try {
+    latest = (await storage.readLatestCheckpoint()) ?? (await largestCheckpoint(storage));
+  } catch (error) {
+    if (!isReadProblem(error)) throw error;
+    return report;
+  }
   if (latest === undefined) return report;
-  await new TreeCheck(storage, latest, report).run();
-  await checkCheckpoints(storage, latest, report);
+  report.size = latest.size;
+  try {
+    await new TreeCheck(storage, latest, report).run();
+  } catch (error) {
+    if (!isReadProblem(error)) throw error;
+    addProblem(report, error.code, 'tiles and bundles', `the check stopped: ${error.message}`);
+  }
+  try {
+    await checkCheckpoints(storage, latest, report, options.verifier);
+  } catch (error) {
+    if (!isReadProblem(error)) throw error;
+    addProblem(report, error.code, 'checkpoints', `the check stopped: ${error.message}`);
+  }
   return report;
+}
+
+/** Returns the stored checkpoint of the largest size, paging through them all. */
+async function largestCheckpoint(storage: LogStorage): Promise<StoredCheckpoint | undefined> {
+  let largest: StoredCheckpoint | undefined;
+  for (let from = 0; ; ) {
+    const page = await storage.listCheckpoints(from, CHECKPOINT_PAGE);
+    if (page.length === 0) return largest;
+    largest = page[page.length - 1]!;
+    from = largest.size + 1;
+  }
+}
+
+/** Tells whether an error is damage or a failed read of the store, which fsck reports before going on. */
+export function isReadProblem(error: unknown): error is StorageError {
+  return error instanceof StorageError && (error.corrupt || error.code === 'read_failed');
 }
 
 /**
@@ -206,7 +265,7 @@ class TreeCheck {
     try {
       return sliceTile(await this.#storage.readTile(level, index), level, index, width);
     } catch (error) {
-      if (!(error instanceof StorageError && error.corrupt)) throw error;
+      if (!isReadProblem(error)) throw error;
       addProblem(this.#report, error.code, tilePath({ level, index, width }), error.message);
       return undefined;
     }
@@ -217,7 +276,14 @@ class TreeCheck {
     this.#report.bundlesChecked++;
     const bundleWhere = entriesPath(index, width);
     const tileWhere = tilePath({ level: 0, index, width });
-    const bundle = await this.#storage.readBundle(index);
+    let bundle: Uint8Array | undefined;
+    try {
+      bundle = await this.#storage.readBundle(index);
+    } catch (error) {
+      if (!isReadProblem(error)) throw error;
+      addProblem(this.#report, error.code, bundleWhere, error.message);
+      return;
+    }
     if (bundle === undefined) {
       addProblem(this.#report, 'bundle_missing', bundleWhere, `bundle ${index} is missing from the store`);
       return;
@@ -303,12 +369,18 @@ function leafHashesOf(bundle: Uint8Array, width: number): Uint8Array[] {
 }
 
 /** Checks every stored checkpoint's note and root against the tree at its size. */
-async function checkCheckpoints(storage: LogStorage, latest: StoredCheckpoint, report: FsckReport): Promise<void> {
+async function checkCheckpoints(
+  storage: LogStorage,
+  latest: StoredCheckpoint,
+  report: FsckReport,
+  verifier: NoteVerifier | undefined,
+): Promise<void> {
   const bySize = await storage.readCheckpoint(latest.size);
   if (bySize === undefined || bySize.note !== latest.note) {
     addProblem(report, 'checkpoint_missing', `checkpoint ${latest.size}`, 'the latest checkpoint is not stored by its size');
+    // The loop below reads checkpoints by size, so it would not check this note.
+    checkNote(latest, report, verifier);
   }
-  checkNote(latest, report);
 
   const cache = new Map<string, Uint8Array | undefined>();
   const readTile = async (level: number, index: number): Promise<Uint8Array | undefined> => {
@@ -329,7 +401,7 @@ async function checkCheckpoints(storage: LogStorage, latest: StoredCheckpoint, r
         addProblem(report, 'checkpoint_beyond_latest', where, `size exceeds the latest checkpoint's ${latest.size}`);
         continue;
       }
-      checkNote(checkpoint, report);
+      checkNote(checkpoint, report, verifier);
       let root: Uint8Array;
       try {
         const reader = tileHashReader(checkpoint.size, async (tile) =>
@@ -337,7 +409,7 @@ async function checkCheckpoints(storage: LogStorage, latest: StoredCheckpoint, r
         );
         root = await treeRoot(checkpoint.size, reader);
       } catch (error) {
-        if (!(error instanceof LedgerError)) throw error;
+        if (!(error instanceof LedgerError) || (error instanceof StorageError && !isReadProblem(error))) throw error;
         addProblem(report, error.code, where, `cannot compute the tree root: ${error.message}`);
         continue;
       }
@@ -350,8 +422,11 @@ async function checkCheckpoints(storage: LogStorage, latest: StoredCheckpoint, r
   }
 }
 
-/** The signed note must state the size and root the store records beside it. */
-function checkNote(checkpoint: StoredCheckpoint, report: FsckReport): void {
+/**
+ * Checks that the signed note states the size and root the store records beside it and, given
+ * the log's verifier, that it carries a valid signature by that key.
+ */
+function checkNote(checkpoint: StoredCheckpoint, report: FsckReport, verifier: NoteVerifier | undefined): void {
   const where = `checkpoint ${checkpoint.size}`;
   try {
     const parsed = parseCheckpoint(parseNote(checkpoint.note).text);
@@ -361,6 +436,14 @@ function checkNote(checkpoint: StoredCheckpoint, report: FsckReport): void {
   } catch (error) {
     if (!(error instanceof LedgerError)) throw error;
     addProblem(report, 'note_malformed', where, error.message);
+    return;
+  }
+  if (verifier === undefined) return;
+  try {
+    openNote(checkpoint.note, [verifier]);
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    addProblem(report, error.code, where, `${error.message} (the log key is ${verifier.name})`);
   }
 }
 

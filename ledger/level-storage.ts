@@ -1,3 +1,6 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { Level } from 'level';
 import { StorageError } from './errors.js';
 import { HASH_SIZE } from './hash.js';
@@ -32,16 +35,45 @@ const COSIGNATURES = 0x53; // 'S'
 type Database = Level<Buffer, Buffer>;
 type Operation = { type: 'put'; key: Buffer; value: Buffer };
 
+export interface LevelStorageOptions {
+  /**
+   * Creates an empty store when `location` contains none (default false). Only the creation of a
+   * new log may set it: an existing log whose store went missing must fail to open, because an
+   * empty store would let the sequencer sign a second tree under the same key.
+   */
+  createIfMissing?: boolean;
+}
+
 /**
- * Opens (creating if missing) the LevelDB store in directory `location`. LevelDB's file lock
- * keeps a second process, or a second store in this process, off the same directory.
- * @throws StorageError `store_locked` if the directory is already open elsewhere;
- *   `open_failed` for any other failure to open.
+ * Opens the LevelDB store in directory `location`. LevelDB's file lock keeps a second process, or
+ * a second store in this process, off the same directory.
+ *
+ * NOTE: classic-level 3 has no read-only mode. Opening an existing store replays LevelDB's
+ * write-ahead log and may write a new manifest, but without `createIfMissing` it never creates a
+ * database and so never discards the files of one whose `CURRENT` file is lost.
+ * @throws StorageError `store_missing` if `location` is missing or empty and `createIfMissing`
+ *   is not set; `store_locked` if the directory is already open elsewhere; `open_failed` for
+ *   any other failure to open (such as a lost `CURRENT` file); `read_failed` if the latest
+ *   checkpoint cannot be read.
  */
-export async function openLevelStorage(location: string): Promise<LogStorage> {
+export async function openLevelStorage(location: string, options: LevelStorageOptions = {}): Promise<LogStorage> {
+  const createIfMissing = options.createIfMissing ?? false;
+  if (!createIfMissing && (!existsSync(location) || readdirSync(location).length === 0)) {
+    throw new StorageError('store_missing', `store ${location} is missing or empty`);
+  }
+  if (!createIfMissing && !existsSync(join(location, 'CURRENT'))) {
+    // LevelDB's own message here reports only that the database does not exist.
+    throw new StorageError(
+      'open_failed',
+      `store ${location} has files but no CURRENT file, which names LevelDB's manifest; the store is damaged, ` +
+        'so restore it from a backup',
+      { corrupt: true },
+    );
+  }
   const db: Database = new Level<Buffer, Buffer>(location, {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
+    createIfMissing,
   });
   try {
     await db.open();
@@ -53,10 +85,18 @@ export async function openLevelStorage(location: string): Promise<LogStorage> {
         { cause: error },
       );
     }
-    throw new StorageError('open_failed', `cannot open store ${location}`, { cause: error });
+    throw new StorageError('open_failed', `cannot open store ${location}: ${rootMessage(error)}`, {
+      cause: error,
+      corrupt: hasCode(error, 'LEVEL_CORRUPTION'),
+    });
   }
-  const latest = await db.get(LATEST);
-  return new LevelStorage(db, latest === undefined ? undefined : decodeCheckpoint(latest).size);
+  try {
+    const latest = await readKey(db, LATEST);
+    return new LevelStorage(db, latest === undefined ? undefined : decodeCheckpoint(latest).size);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
 
 class LevelStorage implements LogStorage {
@@ -90,7 +130,9 @@ class LevelStorage implements LogStorage {
       limit: clampListLimit(limit),
     };
     const found: StoredCheckpoint[] = [];
-    for await (const value of this.#open().values(range)) found.push(decodeCheckpoint(value));
+    await readRange(range.gte, range.lt, async () => {
+      for await (const value of this.#open().values(range)) found.push(decodeCheckpoint(value));
+    });
     return found;
   }
 
@@ -117,9 +159,11 @@ class LevelStorage implements LogStorage {
     const start = indexKey(prefix);
     const range = { gte: start, lt: successor(start), limit: clampListLimit(limit) };
     const found: IndexKeyRecord[] = [];
-    for await (const [key, value] of this.#open().iterator(range)) {
-      found.push({ key: new Uint8Array(key.subarray(1)), value: readNumber(value, 0) });
-    }
+    await readRange(range.gte, range.lt, async () => {
+      for await (const [key, value] of this.#open().iterator(range)) {
+        found.push({ key: new Uint8Array(key.subarray(1)), value: readNumber(value, 0) });
+      }
+    });
     return found;
   }
 
@@ -161,20 +205,39 @@ class LevelStorage implements LogStorage {
     if (batch.checkpoint !== undefined) this.#latestSize = batch.checkpoint.size;
   }
 
-  async #get(key: Buffer): Promise<Buffer | undefined> {
-    const db = this.#open();
-    try {
-      return await db.get(key);
-    } catch (error) {
-      throw new StorageError('read_failed', `LevelDB read of key ${key.toString('hex')} failed`, {
-        cause: error,
-      });
-    }
+  #get(key: Buffer): Promise<Buffer | undefined> {
+    return readKey(this.#open(), key);
   }
 
   #open(): Database {
     if (this.#closed) throw new StorageError('store_closed', 'LevelDB store is closed');
     return this.#db;
+  }
+}
+
+/** Reads one key, turning a LevelDB failure (such as a damaged table file) into `read_failed`. */
+async function readKey(db: Database, key: Buffer): Promise<Buffer | undefined> {
+  try {
+    return await db.get(key);
+  } catch (error) {
+    throw new StorageError('read_failed', `LevelDB read of key ${key.toString('hex')} failed: ${rootMessage(error)}`, {
+      cause: error,
+      corrupt: hasCode(error, 'LEVEL_CORRUPTION'),
+    });
+  }
+}
+
+/** Runs a range scan, turning a LevelDB failure into `read_failed` that names the key range. */
+async function readRange(from: Buffer, to: Buffer, scan: () => Promise<void>): Promise<void> {
+  try {
+    await scan();
+  } catch (error) {
+    if (error instanceof StorageError) throw error;
+    const range = `${from.toString('hex')}..${to.toString('hex')}`;
+    throw new StorageError('read_failed', `LevelDB scan of keys ${range} failed: ${rootMessage(error)}`, {
+      cause: error,
+      corrupt: hasCode(error, 'LEVEL_CORRUPTION'),
+    });
   }
 }
 
@@ -277,6 +340,13 @@ function successor(prefix: Buffer): Buffer {
   const next = Buffer.from(prefix.subarray(0, end));
   next[end - 1] = next[end - 1]! + 1;
   return next;
+}
+
+/** Returns the message of the innermost cause, where LevelDB states what failed (`Corruption: …`). */
+function rootMessage(error: unknown): string {
+  let inner = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(inner);
 }
 
 function hasCode(error: unknown, code: string): boolean {

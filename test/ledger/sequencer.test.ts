@@ -317,7 +317,7 @@ describe('Sequencer', () => {
   it('when reopened on LevelDB, it continues the same tree', async () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'ecert-sequencer-'));
     directories.push(directory);
-    let storage = await openLevelStorage(directory);
+    let storage = await openLevelStorage(directory, { createIfMissing: true });
     let { sequencer } = await start({ batchSize: 100, storage });
     const first = Array.from({ length: 300 }, (_, i) => sequencer.submit(`x${i}`));
     await sequencer.close();
@@ -444,7 +444,7 @@ const CRASH_CHILD = `
   const seed = new Uint8Array(32).fill(9);
   const publicKey = note.ed25519PublicKey(seed);
   const key = { name: origin, type: 1, seed, publicKey, keyId: note.computeKeyId(origin, 1, publicKey) };
-  const storage = await openLevelStorage(data);
+  const storage = await openLevelStorage(data, { createIfMissing: true });
   const handler = { prepare: (items) => items.map((i) => ({ entry: new TextEncoder().encode('crash entry ' + i) })) };
   const sequencer = await openSequencer(storage, note.noteSigner(key), handler, { batchSize: 64, batchInterval: 1 });
   for (let i = 0; ; i++) {
