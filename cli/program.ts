@@ -13,6 +13,7 @@ import { registerSign } from './commands/sign.js';
 import { registerSubmit } from './commands/submit.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVerifyReceipt } from './commands/verify-receipt.js';
+import { registerWitness } from './commands/witness.js';
 
 /** Builds the `ecert` command with every subcommand. */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSchemas(program);
   registerPilot(program);
   registerSign(program);
+  registerWitness(program);
   // Subcommands inherit exitOverride only when set on each; usage errors then exit 2.
   for (const command of program.commands) command.exitOverride();
   return program;
