@@ -67,7 +67,7 @@ afterEach(async () => {
 });
 
 describe('witness add-checkpoint', () => {
-  it('when fresh, it cosigns old 0 and the cosignature verifies as cosignature/v1', async () => {
+  it('fresh witness cosigns old 0', async () => {
     const response = await post(log.request(0, 10));
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatch(/^— witness:UZ [A-Za-z0-9+/]{102}==\n$/);
@@ -78,7 +78,7 @@ describe('witness add-checkpoint', () => {
     expect(cosignatureTimestamp(verified[0]!.signature)).toBe(NOW);
   });
 
-  it('when it has a state, it answers old 0 with 409 and its size', async () => {
+  it('witness with state: old 0 gets 409', async () => {
     expect((await post(log.request(0, 10))).statusCode).toBe(200);
     const response = await post(log.request(0, 20));
     expect(response.statusCode).toBe(409);
@@ -117,7 +117,7 @@ describe('witness add-checkpoint', () => {
     expect(await store.read(ORIGIN)).toMatchObject({ size: 5 });
   });
 
-  it('rejects a fork: the right proof shape for another tree, 422', async () => {
+  it('rejects a forked tree, 422', async () => {
     await post(log.request(0, 5));
     const fork = new TestLog(ORIGIN, 20, 'forked entry');
     const note = log.checkpoint(20, { root: fork.root(20) });
