@@ -1,0 +1,60 @@
+/**
+ * Checks a checkpoint the monitor did not follow itself (a peer's, or an older one the hub
+ * served again) against the tree the monitor verified.
+ */
+import { ProofError } from '../ledger/errors.js';
+import { equalHashes } from '../ledger/hash.js';
+import { proveConsistency, treeRoot, verifyConsistency } from '../ledger/proof.js';
+import { tileHashReader, tilePath } from '../ledger/tile.js';
+import { TILE_LIMIT, type HttpReader } from './monitor-http.js';
+import type { AcceptedCheckpoint } from './state-store.js';
+
+export type PeerVerdict =
+  | { kind: 'consistent' }
+  /** Larger than the verified tree: it can be checked once the monitor gets there. */
+  | { kind: 'ahead' }
+  | { kind: 'fork'; against: AcceptedCheckpoint; reason: string }
+  /** The hub's tiles do not build its own verified root, so they cannot decide. */
+  | { kind: 'unverified'; reason: string };
+
+export interface PeerCheck {
+  checkpoint: { size: number; rootHash: Uint8Array };
+  latest: AcceptedCheckpoint | undefined;
+  readAccepted(size: number): Promise<AcceptedCheckpoint | undefined>;
+  hub: HttpReader;
+}
+
+/**
+ * Compares a checkpoint signed by the log key with the monitor's verified tree. A size the
+ * monitor accepted is compared root to root. A smaller size is checked with the tree's root at
+ * that size, read from the hub's tiles: those tiles must first prove themselves consistent with
+ * the monitor's latest root, so a lying hub cannot turn a good checkpoint into a fork.
+ * @throws FetchError when the hub does not serve a tile.
+ */
+export async function comparePeerCheckpoint(check: PeerCheck): Promise<PeerVerdict> {
+  const { checkpoint, latest } = check;
+  if (latest === undefined || checkpoint.size > latest.size) return { kind: 'ahead' };
+  const accepted = await check.readAccepted(checkpoint.size);
+  if (accepted !== undefined) {
+    if (equalHashes(accepted.rootHash, checkpoint.rootHash)) return { kind: 'consistent' };
+    return { kind: 'fork', against: accepted, reason: `size ${checkpoint.size} has two different roots` };
+  }
+  // Size 0 has one root, SHA-256(""), which parsing the checkpoint already checked.
+  if (checkpoint.size === 0) return { kind: 'consistent' };
+
+  const read = tileHashReader(latest.size, (tile) => check.hub.bytes(`/${tilePath(tile)}`, TILE_LIMIT));
+  const ourRoot = await treeRoot(checkpoint.size, read);
+  const proof = await proveConsistency(checkpoint.size, latest.size, read);
+  try {
+    verifyConsistency(checkpoint.size, latest.size, proof, ourRoot, latest.rootHash);
+  } catch (error) {
+    if (!(error instanceof ProofError)) throw error;
+    return { kind: 'unverified', reason: `hub tiles for size ${checkpoint.size}: ${error.message}` };
+  }
+  if (equalHashes(ourRoot, checkpoint.rootHash)) return { kind: 'consistent' };
+  return {
+    kind: 'fork',
+    against: latest,
+    reason: `the verified tree has another root at size ${checkpoint.size}`,
+  };
+}

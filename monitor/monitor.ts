@@ -1,0 +1,453 @@
+/**
+ * `ecert monitor`: follows a hub's `/checkpoint` and audits the log without trusting the hub.
+ * It reads only the C2SP checkpoint, hash tiles and entry bundles (never the JSON proof
+ * endpoints), checks the log signature of each checkpoint, verifies every entry against its tiles,
+ * builds the tree itself, proves each new checkpoint consistent with the last one it accepted,
+ * replays the registry, and compares its view with its peers' checkpoints.
+ *
+ * Consistency with every earlier accepted checkpoint follows from the chain: each one was proven
+ * consistent with the one accepted before it, and consistency (being a prefix) is transitive.
+ */
+import type { Logger } from 'pino';
+
+import { openCheckpoint } from '../ledger/checkpoint.js';
+import { CompactRange, edgeNodes } from '../ledger/compact-range.js';
+import { NoteError } from '../ledger/errors.js';
+import { equalHashes, sha256 } from '../ledger/hash.js';
+import type { NoteVerifier } from '../ledger/note.js';
+import { assembleProof, consistencyPlan, verifyConsistency } from '../ledger/proof.js';
+import { decodeBundle } from '../ledger/bundle.js';
+import { TILE_WIDTH } from '../ledger/tile.js';
+import { alarmKey, type Alarm, type AlarmCode, type AlarmEvidence, type AlarmSink } from './alarms.js';
+import { FetchError, HttpReader } from './monitor-http.js';
+import { comparePeerCheckpoint, type PeerVerdict } from './monitor-peers.js';
+import { RegistryReplay } from './monitor-replay.js';
+import { catchUp, TreeMismatch, type VerifiedBundle } from './monitor-tree.js';
+import { MonitorStateStore, type AcceptedCheckpoint, type Progress } from './state-store.js';
+
+export interface MonitorOptions {
+  hubUrl: string;
+  /** The pinned log key; its name is the origin. */
+  logKey: NoteVerifier;
+  stateDir: string;
+  /** Leaf hash of the genesis entry (entry 0) to pin. */
+  genesisLeafHash?: Uint8Array;
+  /** Base URLs of witnesses or monitors serving c2sp.org/tlog-witness monitoring checkpoints. */
+  peers?: readonly string[];
+  /** Replays entries through the registry rules (default true); false for a generic tlog-tiles log. */
+  replay?: boolean;
+  /** Time without a new checkpoint after which a growing log is `stalled`, in ms (default 1 hour). */
+  stallAfterMs?: number;
+  logger: Logger;
+  alarms: AlarmSink;
+  /** Returns the time in epoch milliseconds (default Date.now). */
+  clock?: () => number;
+  /** Called as a catch-up advances, with the verified and the target size. */
+  onProgress?: (verified: number, target: number) => void;
+  /** Bundles per intermediate commit of a long catch-up (default 64, 16,384 entries). */
+  commitEveryBundles?: number;
+  /** Time limit of each HTTP request in ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** What one poll did. */
+export interface PollResult {
+  /** Alarms raised by this poll (not those raised before and seen again). */
+  alarms: Alarm[];
+  /** Size of the latest accepted checkpoint after the poll (0 before the first). */
+  size: number;
+  /** False when the hub could not be read, so nothing new was checked. */
+  reachedHub: boolean;
+}
+
+const DEFAULT_STALL_AFTER_MS = 60 * 60 * 1000;
+
+export class Monitor {
+  readonly origin: string;
+  readonly #options: MonitorOptions;
+  readonly #store: MonitorStateStore;
+  readonly #hub: HttpReader;
+  readonly #peers: HttpReader[];
+  readonly #replay: RegistryReplay | undefined;
+  readonly #clock: () => number;
+  #progress: Progress;
+  #latest: AcceptedCheckpoint | undefined;
+  // Peer checkpoints larger than the verified tree, checked again once the tree reaches them.
+  readonly #aheadOfUs = new Map<string, string>();
+  #raised: Alarm[] = [];
+
+  private constructor(
+    options: MonitorOptions,
+    store: MonitorStateStore,
+    progress: Progress,
+    latest: AcceptedCheckpoint | undefined,
+    replay: RegistryReplay | undefined,
+  ) {
+    this.origin = options.logKey.name;
+    this.#options = options;
+    this.#store = store;
+    this.#hub = new HttpReader(options.hubUrl, { timeoutMs: options.timeoutMs });
+    this.#peers = (options.peers ?? []).map((url) => new HttpReader(url, { timeoutMs: options.timeoutMs }));
+    this.#clock = options.clock ?? Date.now;
+    this.#progress = progress;
+    this.#latest = latest;
+    this.#replay = replay;
+  }
+
+  /**
+   * Opens the monitor state in `stateDir` and rebuilds the registry from the entries stored
+   * there. Raises `genesis_mismatch` if the state was built for another genesis.
+   */
+  static async open(options: MonitorOptions): Promise<Monitor> {
+    const store = await MonitorStateStore.open(options.stateDir);
+    try {
+      const progress = (await store.readProgress()) ?? emptyProgress();
+      const latest = await store.readLatest();
+      const replay = options.replay === false ? undefined : await rebuildRegistry(store, progress, options.logger);
+      const monitor = new Monitor(options, store, progress, latest, replay);
+      options.logger.info(
+        { origin: monitor.origin, hub: options.hubUrl, verifiedSize: progress.size, acceptedSize: latest?.size ?? 0, replayedSize: replay?.size ?? null },
+        'monitor state loaded',
+      );
+      return monitor;
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  /** The latest accepted checkpoint, which `--listen` serves to peers. */
+  get latest(): AcceptedCheckpoint | undefined {
+    return this.#latest;
+  }
+
+  /** Number of HTTP requests sent to the hub since open. */
+  get hubRequests(): number {
+    return this.#hub.requests;
+  }
+
+  /** Entries replayed into the registry, or undefined without replay. */
+  get replayedSize(): number | undefined {
+    return this.#replay?.size;
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+
+  /** Reads the hub's checkpoint and every peer's once, checks everything new, and returns the alarms raised. */
+  async poll(): Promise<PollResult> {
+    this.#raised = [];
+    await this.#checkPinnedGenesis();
+    let reachedHub = true;
+    try {
+      const note = await this.#hub.text('/checkpoint');
+      await this.#checkHubCheckpoint(note);
+    } catch (error) {
+      if (!(error instanceof FetchError)) throw error;
+      reachedHub = false;
+      this.#options.logger.warn({ origin: this.origin, hub: this.#hub.baseUrl, err: error.message }, 'cannot read the hub; will retry');
+    }
+    for (const peer of this.#peers) await this.#checkPeer(peer);
+    for (const [source, note] of [...this.#aheadOfUs]) {
+      this.#aheadOfUs.delete(source);
+      await this.#checkForeign(note, source);
+    }
+    await this.#checkStall();
+    return { alarms: this.#raised, size: this.#latest?.size ?? 0, reachedHub };
+  }
+
+  async #checkHubCheckpoint(note: string): Promise<void> {
+    const source = this.#hub.baseUrl;
+    const opened = await this.#openSigned(note, source);
+    if (opened === undefined) return;
+    const latest = this.#latest;
+    if (latest !== undefined && opened.size < latest.size) {
+      await this.#raise('rollback', `the hub served size ${opened.size} after the monitor accepted size ${latest.size}`, source, {
+        size: opened.size,
+        acceptedSize: latest.size,
+        acceptedNote: latest.note,
+        servedNote: note,
+      });
+      await this.#checkForeign(note, source);
+      return;
+    }
+    if (latest !== undefined && opened.size === latest.size) {
+      if (!equalHashes(opened.rootHash, latest.rootHash)) await this.#raiseFork(latest, note, source);
+      return;
+    }
+    await this.#advance(note, opened, source);
+  }
+
+  /** Opens a checkpoint with the log key; raises `bad_signature` and returns undefined if it fails. */
+  async #openSigned(note: string, source: string): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
+    try {
+      const { checkpoint } = openCheckpoint(note, this.#options.logKey, this.origin);
+      return checkpoint;
+    } catch (error) {
+      if (!(error instanceof NoteError)) throw error;
+      await this.#raise('bad_signature', `checkpoint from ${source} does not open with the log key: ${error.message}`, source, {
+        servedNote: note,
+        errorCode: error.code,
+        logKey: `${this.#options.logKey.name}+${this.#options.logKey.keyId.toString(16).padStart(8, '0')}`,
+      });
+      return undefined;
+    }
+  }
+
+  /** Verifies the hub's log up to a new, larger checkpoint and accepts it. */
+  async #advance(note: string, target: { size: number; rootHash: Uint8Array }, source: string): Promise<void> {
+    const { logger } = this.#options;
+    const latest = this.#latest;
+    const progress = this.#progress;
+    const range = new CompactRange(progress.size, progress.edge);
+    const commitEvery = this.#options.commitEveryBundles ?? 64;
+    let pendingBundles: { index: number; bundle: Uint8Array }[] = [];
+    logger.info({ origin: this.origin, from: progress.size, to: target.size }, 'verifying new entries');
+    this.#options.onProgress?.(progress.size, target.size);
+
+    const onBundle = async (verified: VerifiedBundle): Promise<void> => {
+      await this.#checkEntries(verified, note, source);
+      progress.size = verified.sizeAfter;
+      progress.edge = range.hashes();
+      pendingBundles.push({ index: verified.index, bundle: verified.bundle });
+      this.#options.onProgress?.(progress.size, target.size);
+      // Intermediate commits land on full bundles, so a restart resumes at a bundle boundary.
+      if (pendingBundles.length >= commitEvery && progress.size % TILE_WIDTH === 0) {
+        await this.#store.commit({ progress, bundles: pendingBundles });
+        pendingBundles = [];
+      }
+    };
+
+    try {
+      await catchUp({
+        reader: this.#hub,
+        range,
+        target,
+        verifiedEdgeEntries: await this.#edgeEntries(progress.size),
+        keepNodes: { wanted: proofNodeKeys(latest?.size ?? 0), found: progress.proofNodes },
+        onBundle,
+      });
+    } catch (error) {
+      // Bundles verified so far stay verified: keep them, then report what failed. `progress`
+      // still describes the last whole bundle, even when the failure came in the middle of one.
+      await this.#store.commit({ progress, bundles: pendingBundles });
+      if (error instanceof TreeMismatch) {
+        await this.#raise(error.code, error.message, source, { ...error.evidence, servedNote: note });
+        return;
+      }
+      throw error;
+    }
+
+    const edge = range.hashes();
+    if (latest !== undefined && latest.size > 0) {
+      const failure = checkConsistencyProof(latest, target, edge, progress.proofNodes);
+      if (failure !== undefined) {
+        await this.#raiseFork(latest, note, source, failure);
+        return;
+      }
+    }
+    const now = this.#clock();
+    const accepted: AcceptedCheckpoint = { ...target, note, edge, source, acceptedAt: now };
+    progress.edge = edge;
+    progress.proofNodes = {};
+    if (latest !== undefined) progress.grew = true;
+    progress.lastGrowthAt = now;
+    await this.#store.commit({ progress, bundles: pendingBundles, accepted });
+    this.#latest = accepted;
+    logger.info({ origin: this.origin, size: target.size, replayedSize: this.#replay?.size ?? null }, 'accepted checkpoint');
+  }
+
+  /** Pins the genesis and replays the bundle's new entries; raises at the first failure. */
+  async #checkEntries(verified: VerifiedBundle, note: string, source: string): Promise<void> {
+    const progress = this.#progress;
+    const firstIndex = verified.index * TILE_WIDTH;
+    for (let i = verified.firstNew; i < verified.entries.length; i++) {
+      const index = firstIndex + i;
+      if (index === 0) {
+        progress.genesisLeafHash = verified.leafHashes[0]!;
+        await this.#checkPinnedGenesis(note, verified.entries[0]);
+      }
+      const replay = this.#replay;
+      if (replay === undefined || progress.replayHaltedAt !== undefined || replay.size !== index) continue;
+      const failure = replay.append(verified.entries[i]!);
+      if (failure === undefined) {
+        progress.replayedSize = replay.size;
+        continue;
+      }
+      progress.replayHaltedAt = index;
+      await this.#raise(failure.code, failure.message, source, {
+        ...failure.evidence,
+        leafHash: b64(verified.leafHashes[i]!),
+        checkpointNote: note,
+      });
+      this.#options.logger.warn({ origin: this.origin, index }, 'registry replay halted at an entry the rules reject');
+    }
+  }
+
+  /** Raises `genesis_mismatch` when the verified entry 0 is not the pinned one. */
+  async #checkPinnedGenesis(note?: string, entry?: Uint8Array): Promise<void> {
+    const pinned = this.#options.genesisLeafHash;
+    const seen = this.#progress.genesisLeafHash;
+    if (pinned === undefined || seen === undefined || equalHashes(pinned, seen)) return;
+    if (this.#progress.replayHaltedAt === undefined || this.#progress.replayHaltedAt > 0) this.#progress.replayHaltedAt = 0;
+    await this.#raise('genesis_mismatch', 'entry 0 of the log is not the pinned genesis entry', this.#hub.baseUrl, {
+      index: 0,
+      pinnedLeafHash: b64(pinned),
+      servedLeafHash: b64(seen),
+      entry: entry === undefined ? null : b64(entry),
+      checkpointNote: note ?? this.#latest?.note ?? null,
+    });
+  }
+
+  async #checkPeer(peer: HttpReader): Promise<void> {
+    let note: string;
+    try {
+      note = await peer.text(`/${originHash(this.origin)}/checkpoint`);
+    } catch (error) {
+      if (!(error instanceof FetchError)) throw error;
+      const level = error.code === 'not_found' ? 'debug' : 'warn';
+      this.#options.logger[level]({ origin: this.origin, peer: peer.baseUrl, err: error.message }, 'no checkpoint from peer');
+      return;
+    }
+    await this.#checkForeign(note, peer.baseUrl);
+  }
+
+  /** Checks a checkpoint the monitor did not follow (a peer's, or a rolled-back hub's) against its own tree. */
+  async #checkForeign(note: string, source: string): Promise<void> {
+    const opened = await this.#openSigned(note, source);
+    if (opened === undefined) return;
+    let verdict: PeerVerdict;
+    try {
+      verdict = await comparePeerCheckpoint({
+        checkpoint: opened,
+        latest: this.#latest,
+        readAccepted: (size) => this.#store.readAccepted(size),
+        hub: this.#hub,
+      });
+    } catch (error) {
+      if (!(error instanceof FetchError)) throw error;
+      this.#options.logger.warn({ origin: this.origin, source, err: error.message }, 'cannot read tiles to check a peer checkpoint');
+      this.#aheadOfUs.set(source, note);
+      return;
+    }
+    if (verdict.kind === 'ahead') this.#aheadOfUs.set(source, note);
+    if (verdict.kind === 'fork') await this.#raiseFork(verdict.against, note, source, verdict.reason);
+    if (verdict.kind === 'unverified') {
+      this.#options.logger.warn({ origin: this.origin, source, size: opened.size, reason: verdict.reason }, 'cannot check a checkpoint against the hub tiles');
+    }
+  }
+
+  async #raiseFork(ours: AcceptedCheckpoint, theirs: string, source: string, reason?: string): Promise<void> {
+    const message = `two checkpoints signed by the log key are not consistent${reason === undefined ? '' : `: ${reason}`}`;
+    await this.#raise('fork', message, source, {
+      acceptedSize: ours.size,
+      acceptedNote: ours.note,
+      acceptedSource: ours.source,
+      peerNote: theirs,
+    });
+  }
+
+  /** Raises `stalled` once per stall: the log grew while watched, then no new checkpoint for too long. */
+  async #checkStall(): Promise<void> {
+    const { grew, lastGrowthAt } = this.#progress;
+    const limit = this.#options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS;
+    if (!grew || lastGrowthAt === undefined) return;
+    const quietMs = this.#clock() - lastGrowthAt;
+    if (quietMs <= limit) return;
+    await this.#raise('stalled', `no new checkpoint for ${Math.round(quietMs / 1000)} s, limit ${Math.round(limit / 1000)} s`, this.#hub.baseUrl, {
+      lastGrowthAt: new Date(lastGrowthAt).toISOString(),
+      stalledForMs: quietMs,
+      limitMs: limit,
+      latestNote: this.#latest?.note ?? null,
+    });
+  }
+
+  /** Records an alarm and sends it out, unless the same alarm was raised before. */
+  async #raise(code: AlarmCode, message: string, source: string, evidence: AlarmEvidence): Promise<void> {
+    const alarm: Alarm = { code, message, origin: this.origin, source, detectedAt: new Date(this.#clock()).toISOString(), evidence };
+    const key = alarmKey(alarm);
+    if (await this.#store.hasAlarm(key)) return;
+    // Progress is not written here: it is committed only together with the bundles it covers.
+    await this.#store.commit({ alarms: [{ key, alarm }] });
+    this.#raised.push(alarm);
+    await this.#options.alarms.raise(alarm);
+  }
+
+  /** Returns the verified entries of the partial bundle that holds `size`, from the monitor's store. */
+  async #edgeEntries(size: number): Promise<Uint8Array[]> {
+    const width = size % TILE_WIDTH;
+    if (width === 0) return [];
+    const stored = await this.#store.readBundle(Math.floor(size / TILE_WIDTH));
+    return stored === undefined ? [] : decodeBundle(stored).slice(0, width);
+  }
+}
+
+function emptyProgress(): Progress {
+  return { size: 0, edge: [], proofNodes: {}, replayedSize: 0, grew: false };
+}
+
+/** Replays the registry from the bundles in the monitor's own store (see the header of state-store.ts). */
+async function rebuildRegistry(store: MonitorStateStore, progress: Progress, logger: Logger): Promise<RegistryReplay> {
+  const replay = new RegistryReplay();
+  for (let bundleIndex = 0; replay.size < progress.replayedSize; bundleIndex++) {
+    const bundle = await store.readBundle(bundleIndex);
+    if (bundle === undefined) throw new Error(`monitor state lacks bundle ${bundleIndex} below replayed size ${progress.replayedSize}`);
+    for (const entry of decodeBundle(bundle)) {
+      if (replay.size >= progress.replayedSize) break;
+      const failure = replay.append(entry);
+      if (failure !== undefined) throw new Error(`stored entry ${replay.size} no longer replays: ${failure.message}`);
+    }
+  }
+  logger.debug({ replayedSize: replay.size }, 'rebuilt the registry from the monitor state');
+  return replay;
+}
+
+/**
+ * Returns the nodes right of the path from leaf size-1 to the root, at every level: with the
+ * edge of `size` and the edge of a later tree, they make the consistency proof from `size`
+ * (RFC 9162 §2.1.4.1) to any later size.
+ */
+function proofNodeKeys(size: number): Set<string> {
+  const keys = new Set<string>();
+  if (size === 0) return keys;
+  for (let level = 0; level < 53; level++) {
+    const position = Math.floor((size - 1) / 2 ** level);
+    if (position % 2 === 0) keys.add(`${level}/${position + 1}`);
+  }
+  return keys;
+}
+
+/**
+ * Builds the consistency proof from the accepted checkpoint to the new one out of the monitor's
+ * own hashes, and checks it. Returns a reason on failure.
+ */
+function checkConsistencyProof(
+  from: AcceptedCheckpoint,
+  to: { size: number; rootHash: Uint8Array },
+  toEdge: readonly Uint8Array[],
+  proofNodes: Readonly<Record<string, Uint8Array>>,
+): string | undefined {
+  const known = new Map<string, Uint8Array>(Object.entries(proofNodes));
+  edgeNodes(from.size).forEach((node, i) => known.set(`${node.level}/${node.index}`, from.edge[i]!));
+  edgeNodes(to.size).forEach((node, i) => known.set(`${node.level}/${node.index}`, toEdge[i]!));
+  const plan = consistencyPlan(from.size, to.size);
+  const hashes = plan.nodes.map((node) => known.get(`${node.level}/${node.index}`));
+  const missing = plan.nodes.find((_node, i) => hashes[i] === undefined);
+  if (missing !== undefined) return `no hash for node ${missing.level}/${missing.index} of the consistency proof`;
+  try {
+    verifyConsistency(from.size, to.size, assembleProof(plan, hashes as Uint8Array[]), from.rootHash, to.rootHash);
+    return undefined;
+  } catch (error) {
+    return `consistency proof from ${from.size} to ${to.size}: ${(error as Error).message}`;
+  }
+}
+
+/** Lowercase hex SHA-256 of the origin: the path segment of the c2sp.org/tlog-witness monitoring endpoint. */
+export function originHash(origin: string): string {
+  return Buffer.from(sha256(new TextEncoder().encode(origin))).toString('hex');
+}
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
