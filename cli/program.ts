@@ -2,8 +2,10 @@ import { Command } from 'commander';
 
 import { registerCheckpoint } from './commands/checkpoint.js';
 import { registerFsck } from './commands/fsck.js';
+import { registerHistory } from './commands/history.js';
 import { registerInit } from './commands/init.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerKpi } from './commands/kpi.js';
 import { registerPilot } from './commands/pilot.js';
 import { registerProof } from './commands/proof.js';
 import { registerReceipt } from './commands/receipt.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerVerifyReceipt(program);
   registerVerify(program);
   registerReceipt(program);
+  registerHistory(program);
+  registerKpi(program);
   registerFsck(program);
   registerSchemas(program);
   registerPilot(program);

@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+
+import { LedgerError } from '../../ledger/errors.js';
+import { noteVerifier, type NoteVerifier } from '../../ledger/note.js';
+import { buildTimeline, checkHistoryQuery, timelineFromReceipt, type Timeline } from '../../monitor/history.js';
+import { ReportError } from '../../monitor/history-errors.js';
+import { readVerifiedLog, verifyLogEntries, type VerifiedLog } from '../../monitor/history-log.js';
+import { formatTimelineJson, formatTimelineText } from '../../monitor/history-text.js';
+import { VerificationError } from '../../verifier/errors.js';
+import { openReceipt, parseReceipt, type Receipt } from '../../verifier/receipt.js';
+import { parseTlogPolicy, type TlogPolicy } from '../../verifier/tlog-policy.js';
+import { CliError, UsageError } from '../errors.js';
+import { HubClient } from '../hub-client.js';
+import { readFlagFile, readVerifierKeyFile } from '../key-files.js';
+import { hubFetcher } from './verify.js';
+
+/** The flags `ecert history` and `ecert kpi` share to name and check a log. */
+export interface LogSourceOptions {
+  hub?: string;
+  receipt?: string;
+  vkey: string;
+  policy?: string;
+}
+
+interface HistoryOptions extends LogSourceOptions {
+  json?: boolean;
+}
+
+export function registerHistory(program: Command): void {
+  program
+    .command('history')
+    .summary('print the verified timeline of a document or an exchange')
+    .description(
+      'Prints every log entry naming a document (its document.register and every exchange of it) or\n' +
+        'one exchange: who sent and received it, when, through what channel, the delivery, the\n' +
+        "acknowledgement, the verification decision and any exception, each entry with its index and\n" +
+        'an inclusion proof verified against one checkpoint signed by the log key in --vkey.\n' +
+        'With --hub it reads the whole log from the entry bundles, checks it against the checkpoint\n' +
+        'and replays the registry, so no entry is missing and every signature is checked. With a\n' +
+        '--receipt that carries the log (ecert receipt --with-log) it does the same offline; a receipt\n' +
+        'without the log shows only its own entries, marked incomplete.\n' +
+        'Exits 0 on success, 1 when the log does not verify or names no such document or exchange,\n' +
+        '2 on a usage error.',
+    )
+    .argument('<document-sha256|exchange-id>', "a document's SHA-256 in lowercase hex, or an exchange id")
+    .option('--hub <url>', 'read the log from the hub at this URL')
+    .option('--receipt <file>', 'read the entries from this receipt file (ecert receipt) instead')
+    .requiredOption('--vkey <file>', "file with the log's verifier key (never taken from the hub)")
+    .option('--policy <file>', 'c2sp.org/tlog-policy witness policy; defaults to the witness set in the log')
+    .option('--json', 'print the timeline as JSON')
+    .action(async (query: string, options: HistoryOptions) => {
+      await runHistory(query, options);
+    });
+}
+
+async function runHistory(query: string, options: HistoryOptions): Promise<void> {
+  try {
+    checkHistoryQuery(query);
+  } catch (error) {
+    if (error instanceof ReportError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  const source = await readLogSource(options);
+  const timeline = await reportErrors(async (): Promise<Timeline> => {
+    if (source.kind === 'log') return buildTimeline(source.log, query);
+    return timelineFromReceipt(openReceipt(source.receipt, source.logKey), query);
+  });
+  process.stdout.write(options.json ? formatTimelineJson(timeline) : formatTimelineText(timeline));
+}
+
+/** A log checked in full, or a receipt without the log (history only). */
+export type LogSource = { kind: 'log'; log: VerifiedLog } | { kind: 'receipt'; receipt: Receipt; logKey: NoteVerifier };
+
+/**
+ * Reads and verifies the log named by --hub or --receipt with the key in --vkey.
+ * @throws UsageError for bad flags or files, CliError (exit 1) when the log does not verify.
+ */
+export async function readLogSource(options: LogSourceOptions): Promise<LogSource> {
+  if ((options.hub === undefined) === (options.receipt === undefined)) throw new UsageError('give exactly one of --hub or --receipt');
+  const logKey = noteVerifier(readVerifierKeyFile(options.vkey));
+  const policy = options.policy === undefined ? undefined : readPolicy(options.policy);
+  if (options.receipt !== undefined) {
+    const receipt = readReceipt(options.receipt);
+    if (receipt.log === undefined) return { kind: 'receipt', receipt, logKey };
+    const note = receipt.proofs[0]!.checkpoint;
+    return { kind: 'log', log: await reportErrors(async () => verifyLogEntries(note, receipt.log!, logKey, policy)) };
+  }
+  const client = new HubClient(options.hub!);
+  return { kind: 'log', log: await reportErrors(() => readVerifiedLog(hubFetcher(client), logKey, policy)) };
+}
+
+/** Turns the typed errors of verification and lookups into exit code 1 with their code. */
+export async function reportErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    throw new CliError(`${error.message} (${error.code})`, 1, { cause: error });
+  }
+}
+
+function readPolicy(file: string): TlogPolicy {
+  try {
+    return parseTlogPolicy(readFlagFile(file, '--policy'));
+  } catch (error) {
+    if (error instanceof VerificationError) throw new UsageError(`--policy file ${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function readReceipt(file: string): Receipt {
+  try {
+    return parseReceipt(readFlagFile(file, '--receipt'));
+  } catch (error) {
+    if (error instanceof VerificationError) throw new UsageError(`--receipt file ${file}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,89 @@
+import { writeFileSync } from 'node:fs';
+
+import { Option, type Command } from 'commander';
+
+import { ReportError } from '../../monitor/history-errors.js';
+import { computeKpi, type KpiReport } from '../../monitor/kpi.js';
+import { formatKpiCsv } from '../../monitor/kpi-csv.js';
+import { formatKpiHtml } from '../../monitor/kpi-html.js';
+import { formatKpiJson } from '../../monitor/kpi-json.js';
+import { parseTimeWindow, type TimeWindow } from '../../monitor/kpi-range.js';
+import { formatKpiTable } from '../../monitor/kpi-table.js';
+import { UsageError } from '../errors.js';
+import { readLogSource, type LogSourceOptions } from './history.js';
+
+const FORMATS = ['table', 'json', 'csv', 'html'] as const;
+type KpiFormat = (typeof FORMATS)[number];
+
+const FORMATTERS: Record<KpiFormat, (report: KpiReport) => string> = {
+  table: formatKpiTable,
+  json: formatKpiJson,
+  csv: formatKpiCsv,
+  html: formatKpiHtml,
+};
+
+interface KpiOptions extends LogSourceOptions {
+  from?: string;
+  to?: string;
+  format: KpiFormat;
+  output?: string;
+}
+
+export function registerKpi(program: Command): void {
+  program
+    .command('kpi')
+    .summary('compute exchange KPIs from the verified log')
+    .description(
+      'Reads the whole log (--hub, or a --receipt written with --with-log), checks it against a\n' +
+        'checkpoint signed by the log key in --vkey, replays the registry, and reports from the log\n' +
+        'alone, over entries whose log time is in [--from, --to]:\n' +
+        '  exchanges per country pair (exchange.send), deliveries, acknowledgements and purges;\n' +
+        '  delivery latency: exchange.deliver (delivered) log time minus its exchange.send log time;\n' +
+        '  verification latency: verification.record log time minus its exchange.send log time;\n' +
+        '    a latency counts in the window of its later entry; median and p90 interpolate\n' +
+        '    linearly between the closest ranks;\n' +
+        '  acceptance, rejection and query rates: each decision of verification.record over all;\n' +
+        '  rejection reasons: the checks not PASSED in rejected records, and the reasons of\n' +
+        '    negative acknowledgements; exceptions by reason;\n' +
+        '  key rotations: registrar.rotate, registrar.recover once its approvals reach the quorum,\n' +
+        '    cabkey.register and cabkey.revoke; registry changes by kind.\n' +
+        'Exits 0 on success, 1 when the log does not verify, 2 on a usage error.',
+    )
+    .option('--hub <url>', 'read the log from the hub at this URL')
+    .option('--receipt <file>', 'read the log from this receipt file, written with ecert receipt --with-log')
+    .requiredOption('--vkey <file>', "file with the log's verifier key (never taken from the hub)")
+    .option('--policy <file>', 'c2sp.org/tlog-policy witness policy; defaults to the witness set in the log')
+    .option('--from <date>', 'first log time counted: YYYY-MM-DD (UTC, from 00:00) or an RFC 3339 time')
+    .option('--to <date>', 'last log time counted: YYYY-MM-DD (UTC, to the end of that day) or an RFC 3339 time')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output')
+    .action(async (options: KpiOptions) => {
+      await runKpi(options);
+    });
+}
+
+async function runKpi(options: KpiOptions): Promise<void> {
+  const window = readWindow(options);
+  const source = await readLogSource(options);
+  if (source.kind !== 'log') {
+    throw new UsageError(`receipt ${options.receipt} carries no log; write it with ecert receipt --with-log`);
+  }
+  const { log } = source;
+  const report = computeKpi({ checkpoint: log.checkpoint, envelopes: log.envelopes, state: log.view.state }, window);
+  const text = FORMATTERS[options.format](report);
+  if (options.output === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  writeFileSync(options.output, text);
+  process.stdout.write(`wrote ${options.output}: ${options.format} KPI report over ${report.entries.total} entries\n`);
+}
+
+function readWindow(options: KpiOptions): TimeWindow {
+  try {
+    return parseTimeWindow(options.from, options.to);
+  } catch (error) {
+    if (error instanceof ReportError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
