@@ -6,6 +6,7 @@ import { registerHistory } from './commands/history.js';
 import { registerInit } from './commands/init.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerKpi } from './commands/kpi.js';
+import { registerMonitor } from './commands/monitor.js';
 import { registerPilot } from './commands/pilot.js';
 import { registerProof } from './commands/proof.js';
 import { registerReceipt } from './commands/receipt.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerPilot(program);
   registerSign(program);
   registerWitness(program);
+  registerMonitor(program);
   // Subcommands inherit exitOverride only when set on each; usage errors then exit 2.
   for (const command of program.commands) command.exitOverride();
   return program;
