@@ -1,7 +1,8 @@
 /**
  * Entry point of `npm run bench`: runs the ledger benchmarks in one process (the tree builds each
- * in a child of their own), prints a table and writes every number as JSON.
- *   npm run bench -- [--only sequencer,proofs,build] [--size N] [--out FILE]
+ * in a child of their own) and the PDF verification benchmark, prints a table and writes every
+ * number as JSON.
+ *   npm run bench -- [--only sequencer,proofs,build,pdf] [--size N] [--out FILE]
  */
 import { writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -10,11 +11,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { benchBuild, type BuildResult } from './build-bench.js';
 import { entryLengths, makeEntryPool } from './entries.js';
 import { describeMachine } from './machine.js';
+import { benchPdfVerify, pdfVerifyRows, type PdfVerifyResult } from './pdf-verify-bench.js';
 import { benchProofs, type ProofResult } from './proof-bench.js';
 import { buildRows, formatTable, proofRows, sequencerRows, type Row } from './report.js';
 import { benchSequencer, type SequencerResult } from './sequencer-bench.js';
 
-const BENCHMARKS = ['sequencer', 'proofs', 'build'] as const;
+const BENCHMARKS = ['sequencer', 'proofs', 'build', 'pdf'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const DEFAULT_SIZE = 1_000_000;
@@ -32,6 +34,7 @@ interface Results {
   sequencer?: SequencerResult;
   proofs?: ProofResult;
   build?: BuildResult;
+  pdf?: PdfVerifyResult;
   loadAverageAtEnd?: number[];
 }
 
@@ -55,9 +58,11 @@ function parseOnly(text: string): Benchmark[] {
 
 async function main(): Promise<void> {
   const program = new Command('bench')
-    .description('Benchmark the ledger: sequencer appends, inclusion proofs, and tree builds against merkletreejs.')
+    .description(
+      'Benchmark the ledger: sequencer appends, inclusion proofs, tree builds against merkletreejs, and PDF verification against pdfsig.',
+    )
     .option('--only <names>', `comma-separated benchmarks to run (${BENCHMARKS.join(', ')})`, parseOnly, [...BENCHMARKS])
-    .option('--size <entries>', 'entries in each log or tree', parseSize, DEFAULT_SIZE)
+    .option('--size <entries>', 'entries in each log or tree (the pdf benchmark ignores it)', parseSize, DEFAULT_SIZE)
     .option('--out <file>', 'JSON results file (default: a new file in the OS temporary directory)')
     .parse();
   const options = program.opts<{ only: Benchmark[]; size: number; out?: string }>();
@@ -93,6 +98,11 @@ async function main(): Promise<void> {
     console.log(`build: ${options.size} leaves per contender, each in its own process...`);
     results.build = await benchBuild(options.size);
     rows.push(...buildRows(results.build));
+  }
+  if (only.has('pdf')) {
+    console.log('pdf: signing a 150 KB and a 5 MB document with RSA-2048 and ECDSA P-256 keys...');
+    results.pdf = await benchPdfVerify();
+    rows.push(...pdfVerifyRows(results.pdf));
   }
 
   results.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100);
