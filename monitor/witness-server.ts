@@ -31,18 +31,20 @@ export async function buildWitnessServer(witness: Witness, options: WitnessServe
 
   // The protocol fixes no request content type, so every body is read as bytes and decoded here.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
     try {
       done(null, new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer));
     } catch {
+      request.log.info({ status: 400, code: 'invalid_utf8' }, 'request body is not valid UTF-8');
       done(new WitnessError(400, 'invalid_utf8', 'request body is not valid UTF-8'), undefined);
     }
   });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, code, message } = classify(error);
-    if (status >= 500) request.log.error({ err: error, code }, 'add-checkpoint failed');
-    else request.log.info({ status, code }, message);
+    // The witness itself logs its rejections with the origin and sizes.
+    if (status >= 500) request.log.error({ err: error, code }, 'request failed');
+    else if (!(error instanceof WitnessError)) request.log.info({ status, code }, message);
     if (error instanceof WitnessError && error.status === 409 && error.latestSize !== undefined) {
       // c2sp.org/tlog-witness: the 409 body is the latest cosigned size, so the client can retry.
       return reply.code(409).header('content-type', 'text/x.tlog.size').send(`${error.latestSize}\n`);

@@ -88,22 +88,31 @@ export class Witness {
    * @throws WitnessError with the status of the failed check; StorageError if the store fails.
    */
   async addCheckpoint(body: string): Promise<AddCheckpointResult> {
-    const request = parseAddCheckpointRequest(body);
-    const { text, logSignatures, checkpoint } = this.#openCheckpoint(request.note);
-    const { origin, size } = checkpoint;
-    if (request.oldSize > size) {
-      throw new WitnessError(400, 'old_size_too_large', `old size ${request.oldSize} exceeds checkpoint size ${size}`);
+    // Filled in as parsing proceeds, so a rejection is logged with what is known of the request.
+    const fields: { origin?: string; oldSize?: number; size?: number } = {};
+    try {
+      const request = parseAddCheckpointRequest(body);
+      fields.oldSize = request.oldSize;
+      const { text, logSignatures, checkpoint } = this.#openCheckpoint(request.note, fields);
+      const { origin, size } = checkpoint;
+      if (request.oldSize > size) {
+        throw new WitnessError(400, 'old_size_too_large', `old size ${request.oldSize} exceeds checkpoint size ${size}`);
+      }
+      let cosignatureLine = '';
+      await this.#store.update(origin, (current) => {
+        checkAgainstStored(current, request.oldSize, request.proof, checkpoint);
+        cosignatureLine = signatureLine(this.#signer, Buffer.from(text, 'utf8'));
+        const note = `${text}\n${logSignatures.map(formatSignatureLine).join('')}${cosignatureLine}`;
+        return { origin, size, rootHash: checkpoint.rootHash, note } satisfies WitnessRecord;
+      });
+      this.#logger?.info(fields, 'cosigned checkpoint');
+      return { origin, size, cosignatures: cosignatureLine };
+    } catch (error) {
+      if (error instanceof WitnessError) {
+        this.#logger?.info({ ...fields, status: error.status, code: error.code, latestSize: error.latestSize }, error.message);
+      }
+      throw error;
     }
-
-    let cosignatureLine = '';
-    await this.#store.update(origin, (current) => {
-      checkAgainstStored(current, request.oldSize, request.proof, checkpoint);
-      cosignatureLine = signatureLine(this.#signer, Buffer.from(text, 'utf8'));
-      const note = `${text}\n${logSignatures.map(formatSignatureLine).join('')}${cosignatureLine}`;
-      return { origin, size, rootHash: checkpoint.rootHash, note } satisfies WitnessRecord;
-    });
-    this.#logger?.info({ origin, oldSize: request.oldSize, size }, 'cosigned checkpoint');
-    return { origin, size, cosignatures: cosignatureLine };
   }
 
   /** Returns the latest cosigned checkpoint of the origin with this hex SHA-256, or undefined. */
@@ -112,7 +121,10 @@ export class Witness {
   }
 
   /** Steps 1 and 2: a known origin, and a checkpoint its log signed. */
-  #openCheckpoint(note: string): { text: string; logSignatures: NoteSignature[]; checkpoint: Checkpoint } {
+  #openCheckpoint(
+    note: string,
+    fields: { origin?: string; size?: number },
+  ): { text: string; logSignatures: NoteSignature[]; checkpoint: Checkpoint } {
     let text: string;
     let checkpoint: Checkpoint;
     try {
@@ -122,6 +134,8 @@ export class Witness {
       if (!(error instanceof NoteError)) throw error;
       throw new WitnessError(400, 'invalid_checkpoint', `checkpoint note is invalid: ${error.message}`, { cause: error });
     }
+    fields.origin = checkpoint.origin;
+    fields.size = checkpoint.size;
     const verifiers = this.#logs.get(checkpoint.origin);
     if (verifiers === undefined) {
       throw new WitnessError(404, 'unknown_origin', `origin ${JSON.stringify(checkpoint.origin)} is not a log this witness cosigns`);
