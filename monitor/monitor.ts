@@ -216,6 +216,7 @@ export class Monitor {
       if (pendingBundles.length >= commitEvery && progress.size % TILE_WIDTH === 0) {
         await this.#store.commit({ progress, bundles: pendingBundles });
         pendingBundles = [];
+        logger.info({ origin: this.origin, verifiedSize: progress.size, targetSize: target.size }, 'saved verified progress');
       }
     };
 

@@ -121,7 +121,7 @@ export async function runMonitor(options: MonitorCommandOptions): Promise<number
     if (options.once === true) {
       const result = await monitor.poll();
       progress.stop();
-      printSummary(print, options.json === true, result.size, result.alarms.length, monitor.replayedSize);
+      printSummary(print, options.json === true, result.size, result.alarms.length, monitor.replayedSize, monitor.latest?.rootHash);
       if (result.alarms.length > 0) return EXIT_ALARM;
       return result.reachedHub ? 0 : EXIT_HUB_UNREACHABLE;
     }
@@ -151,13 +151,21 @@ async function pollUntilStopped(monitor: Monitor, intervalMs: number, afterPoll:
   }
 }
 
-function printSummary(print: (line: string) => void, json: boolean, size: number, alarms: number, replayed: number | undefined): void {
+function printSummary(
+  print: (line: string) => void,
+  json: boolean,
+  size: number,
+  alarms: number,
+  replayed: number | undefined,
+  rootHash: Uint8Array | undefined,
+): void {
+  const root = rootHash === undefined ? null : Buffer.from(rootHash).toString('base64');
   if (json) {
-    print(JSON.stringify({ verifiedSize: size, alarms, replayedSize: replayed ?? null }));
+    print(JSON.stringify({ verifiedSize: size, rootHash: root, alarms, replayedSize: replayed ?? null }));
     return;
   }
   const replay = replayed === undefined ? 'replay off' : `${replayed} entries replayed`;
-  print(`verified size ${size}, ${replay}, ${alarms} alarm${alarms === 1 ? '' : 's'}`);
+  print(`verified size ${size} (root ${root ?? 'none'}), ${replay}, ${alarms} alarm${alarms === 1 ? '' : 's'}`);
 }
 
 /** A cli-progress bar for long catch-ups, shown only when stderr is a terminal. */

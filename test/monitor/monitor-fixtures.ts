@@ -5,6 +5,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import compress from '@fastify/compress';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 
@@ -124,6 +125,8 @@ export function copyDataDir(from: string, to: string): void {
 export async function serveStore(storeDir: string): Promise<{ url: string; close(): Promise<void> }> {
   const storage: LogStorage = await openLevelStorage(storeDir);
   const app: FastifyInstance = Fastify();
+  // The bundle route compresses through this plugin, registered as the hub's server does.
+  await app.register(compress, { global: false, encodings: ['gzip'], customTypes: /^application\/octet-stream$/ });
   const reader = new LogReader(storage);
   const hubView = { reader, checkpointWithCosignatures: async (checkpoint: { note: string }) => checkpoint.note };
   registerTileRoutes(app, hubView as unknown as Hub);
