@@ -63,7 +63,12 @@ export class WitnessStateStore {
   async readByOriginHash(hex: string): Promise<WitnessRecord | undefined> {
     if (!/^[0-9a-f]{64}$/.test(hex)) return undefined;
     const key = Buffer.concat([Buffer.from([ORIGIN_PREFIX]), Buffer.from(hex, 'hex')]);
-    const value = await this.#db.get(key);
+    let value: Buffer | undefined;
+    try {
+      value = await this.#db.get(key);
+    } catch (error) {
+      throw new StorageError('read_failed', `reading the witness state for origin hash ${hex} failed`, { cause: error });
+    }
     return value === undefined ? undefined : decodeRecord(value, hex);
   }
 
@@ -87,7 +92,11 @@ export class WitnessStateStore {
         );
       }
       const key = Buffer.concat([Buffer.from([ORIGIN_PREFIX]), Buffer.from(originHash(origin), 'hex')]);
-      await this.#db.put(key, encodeRecord(next), { sync: true });
+      try {
+        await this.#db.put(key, encodeRecord(next), { sync: true });
+      } catch (error) {
+        throw new StorageError('write_failed', `storing size ${next.size} for ${JSON.stringify(origin)} failed`, { cause: error });
+      }
       return next;
     });
     const tail = run.catch(() => undefined);
