@@ -19,9 +19,12 @@ const RFC3339_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\
  */
 export function parseTimeWindow(from?: string, to?: string): TimeWindow {
   const window: TimeWindow = {};
-  if (from !== undefined) window.from = parseBound(from, 'from');
-  if (to !== undefined) window.to = parseBound(to, 'to');
-  if (window.from !== undefined && window.to !== undefined && window.from > window.to) {
+  const start = from === undefined ? undefined : parseBound(from, 'from');
+  if (start !== undefined) window.from = start.ms;
+  if (to !== undefined) window.to = parseBound(to, 'to').ms;
+  // Rounding inward can leave an empty window inside one millisecond, which is no user error.
+  const slack = start?.roundedUp === true ? 1 : 0;
+  if (window.from !== undefined && window.to !== undefined && window.from > window.to + slack) {
     throw new ReportError('invalid_range', `--from ${from} is after --to ${to}`, { from: from!, to: to! });
   }
   return window;
@@ -32,7 +35,7 @@ export function inWindow(window: TimeWindow, time: number): boolean {
   return (window.from === undefined || time >= window.from) && (window.to === undefined || time <= window.to);
 }
 
-function parseBound(text: string, bound: 'from' | 'to'): number {
+function parseBound(text: string, bound: 'from' | 'to'): { ms: number; roundedUp: boolean } {
   const shown = String(text).slice(0, 64);
   const invalid = (why: string): ReportError =>
     new ReportError('invalid_date', `--${bound} ${JSON.stringify(shown)} is not a valid date: ${why}; give YYYY-MM-DD or RFC 3339`, {
@@ -42,7 +45,7 @@ function parseBound(text: string, bound: 'from' | 'to'): number {
   const date = DATE_PATTERN.exec(text);
   if (date !== null) {
     const start = utcDay(date, invalid);
-    return bound === 'from' ? start : start + DAY_MS - 1;
+    return { ms: bound === 'from' ? start : start + DAY_MS - 1, roundedUp: false };
   }
   const time = RFC3339_PATTERN.exec(text);
   if (time === null) throw invalid('unknown format');
@@ -55,7 +58,8 @@ function parseBound(text: string, bound: 'from' | 'to'): number {
   const finer = Number(fraction.slice(3)) > 0;
   const offsetMs = parseOffset(time[8]!, invalid);
   const ms = day + ((hour * 60 + minute) * 60 + second) * 1000 + wholeMs - offsetMs;
-  return finer && bound === 'from' ? ms + 1 : ms;
+  const roundedUp = finer && bound === 'from';
+  return { ms: roundedUp ? ms + 1 : ms, roundedUp };
 }
 
 function utcDay(match: RegExpExecArray, invalid: (why: string) => ReportError): number {
