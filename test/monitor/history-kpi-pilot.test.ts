@@ -324,7 +324,7 @@ describe('ecert kpi on the pilot log', () => {
 });
 
 describe('ecert history on the pilot log', () => {
-  /** The exchange that got an exception, and the entries a hand selection finds for it. */
+  /** Finds the exchange that got an exception, with its document and its exchange.send. */
   function exceptionCase(): { exchangeId: string; sha256: string; send: RawEntry } {
     const exception = entries.find((entry) => entry.kind === 'exchange.exception')!;
     const exchangeId = exception.body.exchangeId as string;

@@ -8,7 +8,7 @@ import { formatKpiTable } from '../../monitor/kpi-table.js';
 
 const HOSTILE = '<script src="http://x.test/a.js"></script>\u001b[2J=cmd|"/c calc"!A1,\r\nnext';
 
-/** A small report whose texts come from a hostile participant. */
+/** Builds a small report whose texts come from a hostile participant. */
 function hostileReport(): KpiReport {
   const none = { count: 0, minMs: null, medianMs: null, p90Ms: null, maxMs: null };
   return {

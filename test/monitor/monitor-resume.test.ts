@@ -11,7 +11,7 @@ import { generatePrivateKey, noteSigner, noteVerifier, verifierKeyOf } from '../
 import { openSequencer } from '../../ledger/sequencer.js';
 import { entriesPath } from '../../ledger/tile.js';
 import { Monitor } from '../../monitor/monitor.js';
-import { buildLog, collectingSink, openMonitor, serveStore, silentLogger, startInProcessHub } from './monitor-fixtures.js';
+import { buildLogFast, collectingSink, openMonitor, serveStore, silentLogger } from './monitor-fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -52,10 +52,10 @@ async function recordingProxy(target: string) {
 describe('monitor resume', () => {
   it('when stopped mid-way, it resumes without reading the verified bundles again', async () => {
     const dataDir = tempDir('resume');
-    await buildLog(dataDir, 3000);
-    const running = await startInProcessHub(dataDir);
-    cleanups.push(() => running.close());
-    const proxy = await recordingProxy(running.url);
+    await buildLogFast(dataDir, 3000);
+    const served = await serveStore(path.join(dataDir, 'ledger'));
+    cleanups.push(() => served.close());
+    const proxy = await recordingProxy(served.url);
     const stateDir = tempDir('state');
 
     proxy.control.failBundlesAfter = 6;
