@@ -4,9 +4,9 @@ import { LedgerError } from '../ledger/errors.js';
 export type ReportErrorEvidence = Readonly<Record<string, string | number | boolean | null>>;
 
 /**
- * A history or KPI request that cannot be answered from the verified log. Callers switch on
- * `code`: `not_found` (no document or exchange by that name), `invalid_query`, `invalid_date`,
- * `invalid_range`, `no_log` (a receipt without the log where the whole log is needed).
+ * A history or KPI request that the verified log cannot serve. Callers switch on `code`:
+ * `not_found` (no document or exchange by that name), `invalid_query`, `invalid_date` or
+ * `invalid_range`.
  */
 export class ReportError extends LedgerError {
   readonly evidence: ReportErrorEvidence;

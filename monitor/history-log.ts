@@ -25,8 +25,9 @@ export interface VerifiedLog {
 /**
  * Reads a whole log through `fetcher` (c2sp.org/tlog-tiles checkpoint and entry bundles) and
  * verifies it with {@link verifyLogEntries}. `policy` defaults to the log's own witness set.
- * NOTE: this reads every entry, which suits logs up to a few million entries; a larger log needs a
- * monitor that keeps its replayed state between runs.
+ * NOTE: this reads and replays every entry on each run, and keeps them all in memory. By estimate
+ * that suits logs of up to a few million entries. A larger log needs a monitor that keeps its
+ * replayed state between runs.
  * @throws NoteError when the log key did not sign the checkpoint, VerificationError `invalid_log`,
  *   and the fetcher's errors.
  */

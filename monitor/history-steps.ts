@@ -6,7 +6,7 @@ import type { LoggedEnvelope } from '../registry/envelope.js';
 import type { BodyOfKind } from '../registry/kinds/index.js';
 import type { TimelineStep } from './history.js';
 
-/** What happened to one exchange, read from its steps in log order. */
+/** The outcome of one exchange, read from its steps in log order. */
 export interface ExchangeSummary {
   exchangeId: string;
   from: string;

@@ -30,7 +30,7 @@ export interface TimelineStep {
   actor: string;
   keyId: string;
   exchangeId?: string;
-  /** What the entry records, in one line, such as `sent UZ -> KG through hub`. */
+  /** One-line description of the entry, such as `sent exchange x UZ -> KG through hub`. */
   summary: string;
   /** The RFC 9162 leaf hash and the inclusion proof to the timeline's checkpoint, standard base64. */
   leafHash: string;
@@ -67,9 +67,10 @@ export function checkHistoryQuery(query: string): void {
 
 /**
  * Builds the timeline of a document (by its lowercase hex SHA-256) or of one exchange (by its
- * id) from a whole verified log. A document's timeline has its `document.register` and every
- * entry of every exchange that sends it; an exchange's has the `document.register` of its
- * document and the exchange's own entries. A 64-hex query is taken as a document first.
+ * id) from a whole verified log. A document's timeline contains its `document.register` and
+ * every entry of every exchange that sends it. An exchange's timeline contains the
+ * `document.register` of its document and the exchange's own entries. A 64-hex query is taken
+ * as a document first.
  * @throws ReportError `invalid_query` or `not_found`; ProofError if a computed proof fails.
  */
 export async function buildTimeline(log: VerifiedLog, query: string): Promise<Timeline> {
@@ -181,13 +182,13 @@ function notFound(query: string, size: number): ReportError {
   return new ReportError('not_found', `no document or exchange ${query} in the log of size ${size}`, { query, size });
 }
 
-/** The `exchangeId` of an exchange or verification entry, if the entry has one. */
+/** Returns the `exchangeId` of an exchange or verification entry, if the entry has one. */
 export function exchangeIdOf(envelope: LoggedEnvelope): string | undefined {
   const body = envelope.body as unknown as Record<string, unknown>;
   return typeof body.exchangeId === 'string' ? body.exchangeId : undefined;
 }
 
-/** The document hash an entry names in its own body. */
+/** Returns the document hash an entry names in its own body. */
 function documentOf(envelope: LoggedEnvelope): string | undefined {
   const body = envelope.body as unknown as Record<string, unknown>;
   if (envelope.kind === 'document.register') return body.sha256 as string;

@@ -12,8 +12,8 @@ const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const RFC3339_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
- * Parses `--from` and `--to`: a date `YYYY-MM-DD` covers that whole UTC day, so `--from` takes
- * its first millisecond and `--to` its last; an RFC 3339 time is one instant, both bounds
+ * Parses `--from` and `--to`. A date `YYYY-MM-DD` covers that whole UTC day, so `--from` takes
+ * its first millisecond and `--to` its last. An RFC 3339 time is one instant. Both bounds are
  * inclusive. Log times are whole milliseconds, so a finer fraction rounds inward.
  * @throws ReportError `invalid_date` or `invalid_range` (from after to).
  */

@@ -315,6 +315,13 @@ class Counter {
   }
 
   sortedByKey(): CountRow[] {
-    return [...this.#counts].map(([key, count]) => ({ key, count })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const rows = [...this.#counts].map(([key, count]) => ({ key, count }));
+    return rows.sort((a, b) => compareText(a.key, b.key));
   }
+}
+
+/** Compares by UTF-16 code units, unlike localeCompare, so the order does not depend on the locale. */
+function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
