@@ -126,6 +126,11 @@ export class Monitor {
     return this.#hub.requests;
   }
 
+  /** Index of the entry that halted the registry replay, possibly in an earlier run. */
+  get replayHaltedAt(): number | undefined {
+    return this.#progress.replayHaltedAt;
+  }
+
   /** Entries replayed into the registry, or undefined without replay. */
   get replayedSize(): number | undefined {
     return this.#replay?.size;

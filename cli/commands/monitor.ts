@@ -121,8 +121,9 @@ export async function runMonitor(options: MonitorCommandOptions): Promise<number
     if (options.once === true) {
       const result = await monitor.poll();
       progress.stop();
-      printSummary(print, options.json === true, result.size, result.alarms.length, monitor.replayedSize, monitor.latest?.rootHash);
-      if (result.alarms.length > 0) return EXIT_ALARM;
+      printSummary(print, options.json === true, result.size, result.alarms.length, monitor.replayedSize, monitor.latest?.rootHash, monitor.replayHaltedAt);
+      // An entry that halted the replay in an earlier run was alarmed then; the log is still bad.
+      if (result.alarms.length > 0 || monitor.replayHaltedAt !== undefined) return EXIT_ALARM;
       return result.reachedHub ? 0 : EXIT_HUB_UNREACHABLE;
     }
     await pollUntilStopped(monitor, intervalMs, progress.stop);
@@ -158,13 +159,15 @@ function printSummary(
   alarms: number,
   replayed: number | undefined,
   rootHash: Uint8Array | undefined,
+  haltedAt: number | undefined,
 ): void {
   const root = rootHash === undefined ? null : Buffer.from(rootHash).toString('base64');
   if (json) {
-    print(JSON.stringify({ verifiedSize: size, rootHash: root, alarms, replayedSize: replayed ?? null }));
+    print(JSON.stringify({ verifiedSize: size, rootHash: root, alarms, replayedSize: replayed ?? null, replayHaltedAt: haltedAt ?? null }));
     return;
   }
-  const replay = replayed === undefined ? 'replay off' : `${replayed} entries replayed`;
+  let replay = replayed === undefined ? 'replay off' : `${replayed} entries replayed`;
+  if (haltedAt !== undefined) replay += `, replay halted at entry ${haltedAt}`;
   print(`verified size ${size} (root ${root ?? 'none'}), ${replay}, ${alarms} alarm${alarms === 1 ? '' : 's'}`);
 }
 
