@@ -1,9 +1,9 @@
 /**
  * `ecert monitor`: follows a hub's `/checkpoint` and audits the log without trusting the hub.
  * It reads only the C2SP checkpoint, hash tiles and entry bundles (never the JSON proof
- * endpoints), checks the log signature of each checkpoint, verifies every entry against its tiles,
- * builds the tree itself, proves each new checkpoint consistent with the last one it accepted,
- * replays the registry, and compares its view with its peers' checkpoints.
+ * endpoints). It checks the log signature of each checkpoint and verifies every entry against its
+ * tiles. It builds the tree itself and proves each new checkpoint consistent with the last one it
+ * accepted. It replays the registry and compares its view with its peers' checkpoints.
  *
  * Consistency with every earlier accepted checkpoint follows from the chain: each one was proven
  * consistent with the one accepted before it, and consistency (being a prefix) is transitive.
@@ -50,7 +50,7 @@ export interface MonitorOptions {
   timeoutMs?: number;
 }
 
-/** What one poll did. */
+/** Outcome of one poll. */
 export interface PollResult {
   /** Alarms raised by this poll (not those raised before and seen again). */
   alarms: Alarm[];
@@ -380,7 +380,7 @@ export class Monitor {
     await this.#options.alarms.raise(alarm);
   }
 
-  /** Returns the verified entries of the partial bundle that holds `size`, from the monitor's store. */
+  /** Returns the verified entries of the partial bundle that contains `size`, from the monitor's store. */
   async #edgeEntries(size: number): Promise<Uint8Array[]> {
     const width = size % TILE_WIDTH;
     if (width === 0) return [];
@@ -410,9 +410,9 @@ async function rebuildRegistry(store: MonitorStateStore, progress: Progress, log
 }
 
 /**
- * Returns the nodes right of the path from leaf size-1 to the root, at every level: with the
- * edge of `size` and the edge of a later tree, they make the consistency proof from `size`
- * (RFC 9162 §2.1.4.1) to any later size.
+ * Returns the nodes right of the path from leaf size-1 to the root, at every level. With the
+ * edge of `size` and the edge of a later tree, they make the consistency proof from `size` to
+ * any later size (RFC 9162 §2.1.4.1).
  */
 function proofNodeKeys(size: number): Set<string> {
   const keys = new Set<string>();

@@ -25,7 +25,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A pass-through proxy that records request paths and answers 503 to bundles once `failBundlesAfter` were served. */
+/** A pass-through proxy that records request paths and returns 503 for bundles once `failBundlesAfter` were served. */
 async function recordingProxy(target: string) {
   const paths: string[] = [];
   const control = { failBundlesAfter: Infinity, bundlesServed: 0 };
