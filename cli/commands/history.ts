@@ -6,12 +6,12 @@ import { buildTimeline, checkHistoryQuery, timelineFromReceipt, type Timeline } 
 import { ReportError } from '../../monitor/history-errors.js';
 import { readVerifiedLog, verifyLogEntries, type VerifiedLog } from '../../monitor/history-log.js';
 import { formatTimelineJson, formatTimelineText } from '../../monitor/history-text.js';
-import { VerificationError } from '../../verifier/errors.js';
-import { openReceipt, parseReceipt, type Receipt } from '../../verifier/receipt.js';
-import { parseTlogPolicy, type TlogPolicy } from '../../verifier/tlog-policy.js';
+import { openReceipt, type Receipt } from '../../verifier/receipt.js';
+import type { TlogPolicy } from '../../verifier/tlog-policy.js';
 import { CliError, UsageError } from '../errors.js';
+import { readPolicy, readReceipt } from '../evidence-files.js';
 import { HubClient } from '../hub-client.js';
-import { readFlagFile, readVerifierKeyFile } from '../key-files.js';
+import { readVerifierKeyFile } from '../key-files.js';
 import { hubFetcher } from './verify.js';
 
 /** The flags `ecert history` and `ecert kpi` share to name and check a log. */
@@ -99,20 +99,4 @@ export async function reportErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function readPolicy(file: string): TlogPolicy {
-  try {
-    return parseTlogPolicy(readFlagFile(file, '--policy'));
-  } catch (error) {
-    if (error instanceof VerificationError) throw new UsageError(`--policy file ${file}: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
 
-function readReceipt(file: string): Receipt {
-  try {
-    return parseReceipt(readFlagFile(file, '--receipt'));
-  } catch (error) {
-    if (error instanceof VerificationError) throw new UsageError(`--receipt file ${file}: ${error.message}`, { cause: error });
-    throw error;
-  }
-}

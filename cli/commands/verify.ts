@@ -4,15 +4,15 @@ import type { Command } from 'commander';
 
 import { LedgerError } from '../../ledger/errors.js';
 import { noteVerifier, type VerifierKey } from '../../ledger/note.js';
-import { VerificationError } from '../../verifier/errors.js';
 import { fetchLog, type LogFetcher } from '../../verifier/log-fetch.js';
-import { parseReceipt, type Receipt } from '../../verifier/receipt.js';
+import type { Receipt } from '../../verifier/receipt.js';
 import { formatReport } from '../../verifier/report-text.js';
-import { parseTlogPolicy, type TlogPolicy } from '../../verifier/tlog-policy.js';
+import type { TlogPolicy } from '../../verifier/tlog-policy.js';
 import { verifyDocument, type VerificationEvidence } from '../../verifier/verify.js';
 import { CliError, UsageError } from '../errors.js';
 import { HubClient } from '../hub-client.js';
-import { readFlagFile, readVerifierKeyFile } from '../key-files.js';
+import { readPolicy, readReceipt } from '../evidence-files.js';
+import { readVerifierKeyFile } from '../key-files.js';
 
 /** Maximum PDF size read, in bytes: the PDF validator's own file-size limit. */
 export const MAX_PDF_FILE_SIZE = 64 * 1024 * 1024;
@@ -118,20 +118,4 @@ function readPdf(file: string): Uint8Array {
   return new Uint8Array(readFileSync(file));
 }
 
-function readPolicy(file: string): TlogPolicy {
-  try {
-    return parseTlogPolicy(readFlagFile(file, '--policy'));
-  } catch (error) {
-    if (error instanceof VerificationError) throw new UsageError(`--policy file ${file}: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
 
-function readReceipt(file: string): Receipt {
-  try {
-    return parseReceipt(readFlagFile(file, '--receipt'));
-  } catch (error) {
-    if (error instanceof VerificationError) throw new UsageError(`--receipt file ${file}: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
