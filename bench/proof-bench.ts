@@ -50,7 +50,7 @@ export interface ProofResult {
 export async function benchProofs(size: number, pool: readonly Uint8Array[]): Promise<ProofResult> {
   const directory = await mkdtemp(path.join(tmpdir(), 'ecert-bench-proofs-'));
   try {
-    let storage = await openLevelStorage(directory);
+    let storage = await openLevelStorage(directory, { createIfMissing: true });
     const build = await buildLog(storage, size, pool);
     const random = seededRandom(9162);
     const indexes = Array.from({ length: PROOF_SAMPLES }, () => Math.floor(random() * size));

@@ -78,7 +78,7 @@ function appendBare(size: number, pool: readonly Uint8Array[]): AppendRun {
 async function appendIntoLevel(size: number, pool: readonly Uint8Array[], batchSize: number): Promise<AppendRun> {
   const directory = await mkdtemp(path.join(tmpdir(), 'ecert-bench-sequencer-'));
   try {
-    return await appendThroughSequencer(size, pool, await openLevelStorage(directory), batchSize);
+    return await appendThroughSequencer(size, pool, await openLevelStorage(directory, { createIfMissing: true }), batchSize);
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

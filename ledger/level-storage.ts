@@ -35,6 +35,9 @@ const COSIGNATURES = 0x53; // 'S'
 type Database = Level<Buffer, Buffer>;
 type Operation = { type: 'put'; key: Buffer; value: Buffer };
 
+const WRITE_BUFFER_SIZE = 32 * 1024 * 1024;
+const MAX_TABLE_FILE_SIZE = 32 * 1024 * 1024;
+
 export interface LevelStorageOptions {
   /**
    * Creates an empty store when `location` contains none (default false). Only the creation of a
@@ -74,6 +77,12 @@ export async function openLevelStorage(location: string, options: LevelStorageOp
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
     createIfMissing,
+    // Each commit writes an entry bundle of up to ~150 KB. With LevelDB's 4 MiB write buffer and
+    // 2 MiB tables that data is flushed and compacted again every few dozen commits; 32 MiB of
+    // each took the sequencer from ~56k to ~93k appends/s on 500k entries (npm run bench on the
+    // 2-core development machine), for up to two 32 MiB memtables of memory.
+    writeBufferSize: WRITE_BUFFER_SIZE,
+    maxFileSize: MAX_TABLE_FILE_SIZE,
   });
   try {
     await db.open();
