@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -25,7 +25,9 @@ export const DEV_COUNTRIES = ['UZ', 'AZ', 'KG', 'PK', 'TJ'] as const;
  * - `log.vkey`: its verifier key, one line, for clients and monitors;
  * - `genesis.json`: the operator-signed `log.genesis` envelope, integrated as entry 0;
  * - `ledger/`: the LevelDB store of tiles, bundles, indexes and checkpoints;
- * - `dev-keys/`: every participant's keys, in the development setup only.
+ * - `dev-keys/`: every participant's keys, in the development setup only;
+ * - `genesis.pending`: present from the first file written until the genesis is logged, so only
+ *   a directory being created gets a new store (a store lost later must be restored instead).
  */
 export const DATA_FILES = {
   logKey: 'log.key',
@@ -33,6 +35,7 @@ export const DATA_FILES = {
   genesis: 'genesis.json',
   store: 'ledger',
   devKeys: 'dev-keys',
+  genesisPending: 'genesis.pending',
 } as const;
 
 /** Whether `dir` is missing or an empty directory, so a new setup may be written there. */
@@ -60,9 +63,24 @@ export function readGenesis(dataDir: string): SignedEnvelope<'log.genesis'> {
   return JSON.parse(readFileSync(path, 'utf8')) as SignedEnvelope<'log.genesis'>;
 }
 
-/** Writes the log key, its vkey and the signed genesis into a new data directory. */
+/** Tells whether the data directory is still being created, because its genesis is not logged yet. */
+export function isGenesisPending(dataDir: string): boolean {
+  return existsSync(join(dataDir, DATA_FILES.genesisPending));
+}
+
+/** Marks the data directory created, once its genesis is durable in the store. */
+export function clearGenesisPending(dataDir: string): void {
+  rmSync(join(dataDir, DATA_FILES.genesisPending), { force: true });
+}
+
+/**
+ * Writes the log key, its vkey and the signed genesis into a new data directory. The
+ * `genesis.pending` marker comes first, so a crash before the genesis is logged leaves a
+ * directory that the next `Hub.open` finishes creating.
+ */
 export function writeLogFiles(dataDir: string, logKey: PrivateKey, genesis: SignedEnvelope<'log.genesis'>): void {
   mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, DATA_FILES.genesisPending), '');
   writeFileSync(join(dataDir, DATA_FILES.logKey), formatPrivateKey(logKey) + '\n', { mode: 0o600 });
   writeFileSync(join(dataDir, DATA_FILES.logVkey), verifierKeyOf(logKey) + '\n');
   writeFileSync(join(dataDir, DATA_FILES.genesis), JSON.stringify(genesis, null, 2) + '\n');

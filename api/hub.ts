@@ -2,8 +2,7 @@ import { join } from 'node:path';
 
 import type { Logger } from 'pino';
 
-import { LedgerError, SequencerError } from '../ledger/errors.js';
-import { hashLeaf } from '../ledger/hash.js';
+import { LedgerError, SequencerError, StorageError } from '../ledger/errors.js';
 import { openLevelStorage } from '../ledger/level-storage.js';
 import { LogReader } from '../ledger/log.js';
 import { noteSigner, verifierKeyOf, type PrivateKey } from '../ledger/note.js';
@@ -21,9 +20,10 @@ import { decodeLeaf, encodeLeaf, envelopeDedupKey, type SignedEnvelope } from '.
 import { RuleError } from '../registry/errors.js';
 import type { StateChange } from '../registry/records.js';
 import { Registry } from '../registry/registry.js';
-import { DATA_FILES, readGenesis, readLogKey } from './data-dir.js';
+import { clearGenesisPending, DATA_FILES, isGenesisPending, readGenesis, readLogKey } from './data-dir.js';
 import { ApiError } from './errors.js';
-import { dedupIndexKey, documentIndexKey, leafHashIndexKey, nonceIndexKey } from './index-keys.js';
+import { dedupIndexKey, entryIndexKeys, nonceIndexKey } from './index-keys.js';
+import { replayEntries } from './store-check.js';
 
 export interface HubOptions {
   dataDir: string;
@@ -80,15 +80,20 @@ export class Hub {
   }
 
   /**
-   * Opens the hub of a data directory: checks the stored tree against its checkpoint, rebuilds
-   * the registry state from every entry, and integrates the genesis as entry 0 if the log is
-   * still empty.
+   * Opens the hub of a data directory. It checks the stored tree against its checkpoint and
+   * rebuilds the registry state from every entry, checking each entry's index keys. Only in a
+   * directory still being created (`genesis.pending` is present) does it integrate the genesis
+   * as entry 0.
+   * @throws ApiError `not_a_data_directory`; StorageError `setup_incomplete`, `store_missing`,
+   *   `index_key_missing`, `index_key_mismatch`, or any code of the startup check
+   *   (`root_mismatch`, `beyond_latest_checkpoint`, `signer_mismatch`, …).
    */
   static async open(options: HubOptions): Promise<Hub> {
-    const logKey = readLogKey(options.dataDir);
-    const storage = await openLevelStorage(join(options.dataDir, DATA_FILES.store));
+    const creating = isGenesisPending(options.dataDir);
+    const logKey = readDataDirKey(options.dataDir, creating);
+    const storage = await openStore(options.dataDir, creating);
     try {
-      const registry = await replayRegistry(storage);
+      const registry = new Registry();
       const handler = new EntryHandler(storage, registry);
       const sequencer = await openSequencer(storage, noteSigner(logKey), handler, {
         origin: logKey.name,
@@ -96,11 +101,23 @@ export class Hub {
         batchInterval: options.batchInterval,
         clock: monotonicClock(options.clock ?? systemClock, () => registry.state.lastLoggedAt ?? 0),
       });
+      await replayEntries(storage, registry, sequencer.size, {
+        onIndexKeyProblem: (problem) => {
+          throw new StorageError(
+            problem.code,
+            `${problem.message}; run \`ecert fsck --data ${options.dataDir}\` to list every damaged key`,
+            { corrupt: true },
+          );
+        },
+      });
       const hub = new Hub(logKey, storage, registry, sequencer);
       if (sequencer.size === 0) {
+        // The startup check found no data at all, so the store is new or was emptied.
+        if (!creating) throw storeMissingError(options.dataDir, 'is empty');
         await hub.submit(readGenesis(options.dataDir));
         options.logger?.info({ origin: hub.origin }, 'integrated the genesis entry');
       }
+      if (creating) clearGenesisPending(options.dataDir);
       return hub;
     } catch (error) {
       await storage.close();
@@ -190,25 +207,49 @@ function monotonicClock(clock: SequencerClock, lastLoggedAt: () => number): Sequ
 }
 
 /**
- * Rebuilds the registry state from every stored entry. The entries passed the rules when they
- * were logged; replaying them checks the stored log once more at each start.
+ * Reads the log key. In a directory still being created, a missing or unreadable key means the
+ * process that created it stopped while writing the files.
  */
-async function replayRegistry(storage: LogStorage): Promise<Registry> {
-  const registry = new Registry();
-  const checkpoint = await storage.readLatestCheckpoint();
-  if (checkpoint === undefined) return registry;
-  const reader = new LogReader(storage, { bundleCacheSize: 2 });
-  const nonces = new Set<string>();
-  const hasNonce = (actor: string, nonce: string): boolean => nonces.has(`${actor}\n${nonce}`);
-  // TODO: keep a snapshot of the folded state so that a start does not re-check every
-  // signature of a long log (about 10k entries per second per core).
-  for (let index = 0; index < checkpoint.size; index++) {
-    const change = registry.append(await reader.entry(index), hasNonce);
-    nonces.add(`${change.actor}\n${change.nonce}`);
-    if (index % 1024 === 1023) registry.releaseUndo(index + 1);
+function readDataDirKey(dataDir: string, creating: boolean): PrivateKey {
+  try {
+    return readLogKey(dataDir);
+  } catch (error) {
+    if (!creating) throw error;
+    throw new StorageError(
+      'setup_incomplete',
+      `${dataDir} was being created when the process stopped (${DATA_FILES.genesisPending} is present) and its ` +
+        `${DATA_FILES.logKey} cannot be read; delete the directory and create it again with \`ecert init\` or \`ecert serve\``,
+      { cause: error },
+    );
   }
-  registry.releaseUndo(checkpoint.size);
-  return registry;
+}
+
+/**
+ * Opens the store, creating it only in a directory still being created. Once a log has signed a
+ * checkpoint, an empty store would let it sign a second tree under the same key (DESIGN.md §3:
+ * never sign a checkpoint inconsistent with an earlier one), so a lost store is an error.
+ */
+async function openStore(dataDir: string, creating: boolean): Promise<LogStorage> {
+  try {
+    return await openLevelStorage(join(dataDir, DATA_FILES.store), { createIfMissing: creating });
+  } catch (error) {
+    if (error instanceof StorageError && error.code === 'store_missing') {
+      throw storeMissingError(dataDir, 'is missing or empty', error);
+    }
+    throw error;
+  }
+}
+
+function storeMissingError(dataDir: string, state: string, cause?: unknown): StorageError {
+  const store = join(dataDir, DATA_FILES.store);
+  return new StorageError(
+    'store_missing',
+    `the store ${store} ${state}, but ${join(dataDir, DATA_FILES.logKey)} exists, so the entries of this log ` +
+      'are gone and a new log under the same key would contradict its signed checkpoints; restore the store ' +
+      'from a backup. A directory that was never served (its creation stopped before the genesis was logged) ' +
+      'can be deleted and created again with `ecert init` or `ecert serve`',
+    { corrupt: true, cause },
+  );
 }
 
 /** Decides each pending envelope with the registry rules at its index, in pool order. */
@@ -249,17 +290,10 @@ class EntryHandler implements BatchHandler<PendingEnvelope> {
         decisions.push({ error: error as Error });
         continue;
       }
-      const documents = documentsNamedBy(this.#registry, envelope);
+      // Listed before apply, because an exchange entry names its document through the state.
+      const indexKeys = entryIndexKeys(this.#registry, envelope, entry, index, dedupKey);
       this.#registry.apply(index, context.time, change);
-      decisions.push({
-        entry,
-        indexKeys: [
-          dedupIndexKey(dedupKey),
-          nonceKey,
-          leafHashIndexKey(hashLeaf(entry)),
-          ...documents.map((sha) => documentIndexKey(sha, index)),
-        ],
-      });
+      decisions.push({ entry, indexKeys });
       stagedDedup.set(dedupHex, index);
       stagedNonces.add(`${envelope.actor}\n${envelope.nonce}`);
       index++;
@@ -274,18 +308,6 @@ class EntryHandler implements BatchHandler<PendingEnvelope> {
   aborted(context: IntegrationContext): void {
     this.#registry.truncate(context.firstIndex);
   }
-}
-
-/** The documents an entry is about: its own hash, or the document of the exchange it names. */
-export function documentsNamedBy(registry: Registry, envelope: SignedEnvelope): string[] {
-  const body = envelope.body as unknown as Record<string, unknown>;
-  if (envelope.kind === 'document.register') return [body.sha256 as string];
-  if (typeof body.documentSha256 === 'string') return [body.documentSha256];
-  if (typeof body.exchangeId === 'string') {
-    const exchange = registry.state.exchange(body.exchangeId);
-    if (exchange !== undefined) return [exchange.send.documentSha256];
-  }
-  return [];
 }
 
 /** Whether an error means the client may retry the same request later. */

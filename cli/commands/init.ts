@@ -101,7 +101,8 @@ async function runInit(options: InitOptions): Promise<void> {
 
 /** Deletes the files init wrote into `dataDir`, and the directory itself if init created it. */
 function removeInitFiles(dataDir: string, existed: boolean): void {
-  for (const name of [DATA_FILES.logKey, DATA_FILES.logVkey, DATA_FILES.genesis, DATA_FILES.store]) {
+  const written = [DATA_FILES.genesisPending, DATA_FILES.logKey, DATA_FILES.logVkey, DATA_FILES.genesis, DATA_FILES.store];
+  for (const name of written) {
     rmSync(join(dataDir, name), { recursive: true, force: true });
   }
   if (!existed) rmSync(dataDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import { createDevelopmentSetup, isEmptyDirectory } from '../../api/data-dir.js';
+import { ApiError } from '../../api/errors.js';
 import { Hub } from '../../api/hub.js';
 import { buildServer } from '../../api/server.js';
 import { LedgerError } from '../../ledger/errors.js';
@@ -55,7 +56,8 @@ async function runServe(options: ServeOptions): Promise<void> {
   try {
     hub = await Hub.open({ dataDir: options.data, batchSize, batchInterval, logger });
   } catch (error) {
-    if (error instanceof LedgerError) {
+    // The hub's own start-up errors carry a code and a message for the operator; print no stack.
+    if (error instanceof LedgerError || error instanceof ApiError) {
       throw new CliError(`cannot start the hub on ${options.data} (${error.code}): ${error.message}`, 1, { cause: error });
     }
     throw error;

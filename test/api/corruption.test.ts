@@ -113,6 +113,10 @@ describe('corrupted store', () => {
     it(`flipped byte in ${name} stops startup`, async () => {
       const restore = await flipByte(target, offset);
       await expectStartRefused(/root_mismatch[^\n]*stored checkpoint of size 301 has root/);
+      const fsck = await runCli(['fsck', '--data', dataDir]);
+      expect(fsck.code).toBe(1);
+      expect(fsck.stdout).toMatch(/^checked tree size 301:/);
+      expect(fsck.stdout).toMatch(/root_mismatch/);
       await restore();
       await expectStartsCleanly();
     });
