@@ -181,6 +181,14 @@ export class Hub {
     return lines.length === 0 ? checkpoint.note : checkpoint.note + lines.map((l) => l + '\n').join('');
   }
 
+  /**
+   * Replaces the cosignature lines stored for the checkpoint of `size`. The witness pusher is
+   * the only caller, and it merges with the stored lines first.
+   */
+  async storeCosignatures(size: number, lines: readonly string[]): Promise<void> {
+    await this.#storage.commit({ cosignatures: [{ size, lines }] });
+  }
+
   /** Stops taking submissions, integrates the pending ones and releases the store. */
   async close(): Promise<void> {
     await this.#sequencer.close();
