@@ -120,17 +120,33 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
   if (seed.length !== ED25519_KEY_SIZE) {
     throw new NoteError('invalid_private_key', `Ed25519 seed has ${seed.length} bytes, want ${ED25519_KEY_SIZE}`);
   }
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  let key = privateKeyObjects.get(seed);
+  if (key === undefined) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+    privateKeyObjects.set(seed, key);
+  }
+  return key;
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject | undefined {
   if (publicKey.length !== ED25519_KEY_SIZE) return undefined;
-  try {
-    return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-  } catch {
-    return undefined;
+  let key = publicKeyObjects.get(publicKey);
+  if (key === undefined) {
+    try {
+      key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    } catch {
+      return undefined;
+    }
+    publicKeyObjects.set(publicKey, key);
   }
+  return key;
 }
+
+// Importing a raw key into node:crypto costs several times an Ed25519 signature, so the KeyObject
+// of each key array is kept for as long as that array lives. The caches are keyed by the array
+// object, so a caller that changes the bytes of an array it passed before gets a stale key.
+const privateKeyObjects = new WeakMap<Uint8Array, KeyObject>();
+const publicKeyObjects = new WeakMap<Uint8Array, KeyObject>();
 
 /** Derives the Ed25519 public key of a 32-byte seed. */
 export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
