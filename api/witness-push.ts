@@ -82,7 +82,7 @@ export class WitnessPusher {
 
   constructor(hub: WitnessPushSource, options: WitnessPushOptions) {
     this.#hub = hub;
-    this.#targets = options.urls.map((url) => ({ url: url.replace(/\/+$/, ''), failures: 0 }));
+    this.#targets = options.urls.map((url) => ({ url: parseWitnessUrl(url), failures: 0 }));
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#minBackoffMs = options.minBackoffMs ?? 500;
@@ -246,6 +246,23 @@ export class WitnessPusher {
       this.#stop.signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/**
+ * Checks a witness base URL: http or https, no query or fragment. Returns it without a trailing
+ * slash. Throws WitnessPushError `invalid_witness_url`.
+ */
+export function parseWitnessUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '') {
+    throw new WitnessPushError('invalid_witness_url', `witness URL ${JSON.stringify(text)} is invalid: want http(s)://host[:port][/prefix]`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 /** Reads the key name and hex key ID of a signature line "— <name> <base64>", or undefined. */

@@ -4,6 +4,7 @@ import { createDevelopmentSetup, isEmptyDirectory } from '../../api/data-dir.js'
 import { ApiError } from '../../api/errors.js';
 import { Hub } from '../../api/hub.js';
 import { buildServer } from '../../api/server.js';
+import { parseWitnessUrl, WitnessPusher } from '../../api/witness-push.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { CliError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -15,6 +16,7 @@ interface ServeOptions {
   port: string;
   batchSize?: string;
   batchInterval?: string;
+  witness: string[];
 }
 
 export function registerServe(program: Command): void {
@@ -31,6 +33,12 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'TCP port to listen on (0 picks a free one)', '8080')
     .option('--batch-size <n>', 'most entries per integration', '256')
     .option('--batch-interval <ms>', 'milliseconds an integration waits for more submissions', '200')
+    .option(
+      '--witness <url>',
+      "a witness's base URL to push each new checkpoint to; its key must be a registered witness key. Repeat for several",
+      (url: string, previous: string[]) => [...previous, url],
+      [],
+    )
     .action(async (options: ServeOptions) => {
       await runServe(options);
     });
@@ -42,6 +50,13 @@ async function runServe(options: ServeOptions): Promise<void> {
   if (port > 65535) throw new UsageError(`--port ${port} must be at most 65535`);
   const batchSize = parseCount(options.batchSize ?? '256', '--batch-size');
   const batchInterval = parseCount(options.batchInterval ?? '200', '--batch-interval');
+  const witnessUrls = options.witness.map((url) => {
+    try {
+      return parseWitnessUrl(url);
+    } catch (error) {
+      throw new UsageError(`--witness: ${(error as Error).message}`, { cause: error });
+    }
+  });
 
   if (isEmptyDirectory(options.data)) {
     createDevelopmentSetup(options.data);
@@ -63,9 +78,11 @@ async function runServe(options: ServeOptions): Promise<void> {
     throw error;
   }
   const app = await buildServer(hub, { logger });
+  const pusher = new WitnessPusher(hub, { urls: witnessUrls, logger });
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');
     await app.close();
+    await pusher.close();
     await hub.close();
     logger.info('stopped');
   };
@@ -73,4 +90,5 @@ async function runServe(options: ServeOptions): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   const address = await app.listen({ host: options.host, port });
   logger.info({ address, origin: hub.origin, size: hub.size, vkey: hub.vkey }, 'hub listening');
+  pusher.start();
 }

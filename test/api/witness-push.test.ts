@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLogFiles } from '../../api/data-dir.js';
 import { Hub } from '../../api/hub.js';
 import { buildServer } from '../../api/server.js';
-import { WitnessPusher } from '../../api/witness-push.js';
+import { parseWitnessUrl, WitnessPusher } from '../../api/witness-push.js';
 import { parseCheckpoint } from '../../ledger/checkpoint.js';
 import {
   generatePrivateKey,
@@ -184,5 +184,15 @@ describe('witness push', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect((await witness.store.read(ORIGIN))?.size).toBeGreaterThan(last);
+  });
+});
+
+describe('parseWitnessUrl', () => {
+  it.each(['http://127.0.0.1:8081', 'https://witness.example/prefix/'])('accepts %s', (url) => {
+    expect(parseWitnessUrl(url)).not.toMatch(/\/$/);
+  });
+
+  it.each(['ftp://witness.example', 'not a url', 'http://witness.example/?a=1', 'http://witness.example/#x'])('rejects %s', (url) => {
+    expect(() => parseWitnessUrl(url)).toThrow(expect.objectContaining({ code: 'invalid_witness_url' }));
   });
 });
