@@ -39,7 +39,7 @@ export class WitnessStateStore {
 
   /**
    * Opens (creating if needed) the state directory.
-   * @throws StorageError `store_locked` when another process holds it, `open_failed` otherwise.
+   * @throws StorageError `store_locked` when another process has it open, `open_failed` otherwise.
    */
   static async open(location: string): Promise<WitnessStateStore> {
     const db: Database = new Level<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
@@ -74,9 +74,9 @@ export class WitnessStateStore {
 
   /**
    * Runs `decide` on the origin's current record and stores what it returns, as one atomic
-   * compare-and-store: updates of one origin are queued, so no other update runs between the
-   * read and the write, and the write is synced to disk before this resolves
-   * (c2sp.org/tlog-witness requires both). If `decide` throws, nothing is written.
+   * compare-and-store. Updates of one origin are queued, so no other update runs between the
+   * read and the write. The write is synced to disk before this resolves, as
+   * c2sp.org/tlog-witness requires. If `decide` throws, nothing is written.
    * @throws StorageError `size_regression` if the new record is smaller than the stored one.
    */
   update(origin: string, decide: (current: WitnessRecord | undefined) => WitnessRecord): Promise<WitnessRecord> {

@@ -1,7 +1,7 @@
 /**
  * A witness (c2sp.org/tlog-witness): it cosigns a log's checkpoint only when the checkpoint is
  * consistent with the latest one it cosigned for that origin, and stores the new one before it
- * answers. Cosignatures are Ed25519 cosignature/v1 (c2sp.org/tlog-cosignature, key type 0x04).
+ * responds. Cosignatures are Ed25519 cosignature/v1 (c2sp.org/tlog-cosignature, key type 0x04).
  */
 import type { Logger } from 'pino';
 
@@ -39,7 +39,7 @@ export interface WitnessOptions {
   logger?: Logger;
 }
 
-/** The answer to an accepted add-checkpoint request. */
+/** The result of an accepted add-checkpoint request. */
 export interface AddCheckpointResult {
   origin: string;
   size: number;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { writeLogFiles } from '../../api/data-dir.js';
@@ -184,6 +185,42 @@ describe('witness push', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect((await witness.store.read(ORIGIN))?.size).toBeGreaterThan(last);
+  });
+});
+
+describe('witness push verification', () => {
+  it('drops a cosignature under an unregistered key', async () => {
+    // Same name as a registered witness, another key: its key ID differs, so it must not count.
+    const impostor = await startWitness(
+      generatePrivateKey('witness:UZ', SIG_TYPE_COSIGNATURE),
+      hub.vkey,
+      path.join(dir, 'witness-impostor'),
+    );
+    const logLines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+    const impostorPusher = new WitnessPusher(hub, { urls: [impostor.url], logger, minBackoffMs: 20, pollIntervalMs: 10 });
+    impostorPusher.start();
+    try {
+      await submitCab();
+      for (let attempt = 0; attempt < 600 && !logLines.some((line) => line.includes('no_registered_cosignature')); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(logLines.filter((line) => line.includes('"level":40'))).toHaveLength(1);
+      expect(logLines.some((line) => line.includes('no_registered_cosignature'))).toBe(true);
+      expect((await impostor.store.read(ORIGIN))?.size).toBeGreaterThan(0);
+
+      const impostorId = verifierKeyOf(impostor.key).split('+')[1]!;
+      for (const checkpoint of await hub.reader.listCheckpoints(1, hub.size)) {
+        for (const line of await hub.reader.cosignatures(checkpoint.size)) {
+          const keyId = Buffer.from(line.split(' ')[2]!, 'base64').subarray(0, 4).toString('hex');
+          expect(keyId).not.toBe(impostorId);
+        }
+      }
+    } finally {
+      await impostorPusher.close();
+      await impostor.app.close();
+      await impostor.store.close();
+    }
   });
 });
 

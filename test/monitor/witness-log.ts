@@ -26,7 +26,7 @@ export class TestLog {
     return size === 0 ? EMPTY_ROOT_HASH : rootFromLeafHashes(this.leaves.slice(0, size));
   }
 
-  /** The checkpoint note of `size`, signed by the log (or by `signer`, to forge one). */
+  /** Signs the checkpoint of `size` with the log key, or with `signer` to forge one. */
   checkpoint(size: number, options: { root?: Uint8Array; signer?: PrivateKey } = {}): string {
     const text = formatCheckpoint({ origin: this.key.name, size, rootHash: options.root ?? this.root(size), extensions: [] });
     return signNote(text, [noteSigner(options.signer ?? this.key)]);
@@ -37,7 +37,7 @@ export class TestLog {
     return proveConsistencySync(oldSize, size, levelsHashReader(buildTreeLevels(this.leaves.slice(0, size))));
   }
 
-  /** An add-checkpoint body from `oldSize` to `size` with the right proof. */
+  /** Formats an add-checkpoint body from `oldSize` to `size` with the right proof. */
   request(oldSize: number, size: number): string {
     return formatAddCheckpointRequest({ oldSize, proof: this.proof(oldSize, size), note: this.checkpoint(size) });
   }
