@@ -235,6 +235,13 @@ describe('witness state', () => {
     for (let i = 1; i < observed.length; i++) expect(observed[i]).toBeGreaterThanOrEqual(observed[i - 1]!);
   });
 
+  it('store rejects a smaller size', async () => {
+    await post(log.request(0, 10));
+    const smaller = { origin: ORIGIN, size: 9, rootHash: log.root(9), note: log.checkpoint(9) };
+    await expect(store.update(ORIGIN, () => smaller)).rejects.toMatchObject({ code: 'size_regression' });
+    expect((await store.read(ORIGIN))?.size).toBe(10);
+  });
+
   it('serves the latest cosigned checkpoint at the monitoring endpoint', async () => {
     expect((await app.inject({ method: 'GET', url: monitoringPath(ORIGIN) })).statusCode).toBe(404);
     await post(log.request(0, 9));
