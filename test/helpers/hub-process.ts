@@ -27,7 +27,7 @@ export interface CommandResult {
  */
 export function ensureBuilt(): void {
   const built = existsSync(CLI_PATH) ? statSync(CLI_PATH).mtimeMs : 0;
-  const sources = ['api', 'cli', 'ledger', 'monitor', 'pdf', 'registry', 'verifier'].flatMap((folder) => listTypeScript(path.join(PROJECT_ROOT, folder)));
+  const sources = ['api', 'bench', 'cli', 'ledger', 'monitor', 'pdf', 'registry', 'verifier'].flatMap((folder) => listTypeScript(path.join(PROJECT_ROOT, folder)));
   if (built > 0 && sources.every((file) => statSync(file).mtimeMs <= built)) return;
   const result = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`tsc failed:\n${result.stdout}${result.stderr}`);
