@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { createDevelopmentSetup, DATA_FILES, isEmptyDirectory } from '../../api/data-dir.js';
 import { Hub } from '../../api/hub.js';
 import { buildServer } from '../../api/server.js';
+import type { WitnessPushSource } from '../../api/witness-push.js';
 import { UsageError } from '../errors.js';
 
 /** The hub a pilot runs against: its URL, the development keys, the log's vkey. */
@@ -16,6 +17,8 @@ export interface HubTarget {
   logVkey: string;
   /** The data directory of a hub the pilot started itself. */
   dataDir?: string;
+  /** The hub the pilot started, whose checkpoints it can push to witnesses; undefined for another hub. */
+  pushSource?: WitnessPushSource;
   /** Stops a hub the pilot started; nothing for another hub. */
   close(): Promise<void>;
 }
@@ -46,6 +49,7 @@ export async function startOwnHub(dataDir?: string): Promise<HubTarget> {
     keysDir: join(dir, DATA_FILES.devKeys),
     logVkey: readFileSync(join(dir, DATA_FILES.logVkey), 'utf8').trim(),
     dataDir: dir,
+    pushSource: hub,
     async close() {
       await app.close();
       await hub.close();

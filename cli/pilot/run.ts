@@ -27,6 +27,7 @@ import { accreditationBodyOf, buildScenario } from './scenario.js';
 import { HubSession } from './session.js';
 import { formatSummary, groupByCheck, type PilotSummary } from './summary.js';
 import { emptyTally, recordVerifications } from './verification.js';
+import { PilotWitnessing } from './witnessing.js';
 
 export interface PilotOptions {
   data?: string;
@@ -84,6 +85,7 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
   let documents: Awaited<ReturnType<typeof registerDocuments>> = [];
   let exchanges: Awaited<ReturnType<typeof runExchanges>> = [];
   let tally = emptyTally();
+  const witnessing = await PilotWitnessing.start(context, target);
   try {
     await registerAuthorities(context);
     originals.set(`registrar:${countries[0]}`, await rotateRegistrar(context, countries[0]!));
@@ -96,12 +98,22 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
     ]);
     await suspendCabs(context);
     await revokeCabKey(context, keys);
-    documents = await registerDocuments(context, keys, new Map(samples.files.map((file) => [file.file, file.bytes])));
-    await revokeRetiredKey(context, keys);
-    exchanges = await runExchanges(context, documents);
-    tally = await recordVerifications(context, exchanges, sampleKeys);
+    // The witnesses are added while the documents are exchanged: neither depends on the other.
+    const exchange = async (): Promise<void> => {
+      documents = await registerDocuments(context, keys, new Map(samples.files.map((file) => [file.file, file.bytes])));
+      await revokeRetiredKey(context, keys);
+      exchanges = await runExchanges(context, documents);
+    };
+    await Promise.all([exchange(), witnessing.register(context)]);
+    const witnessed = await witnessing.checkpointForVerifications(context);
+    tally = await recordVerifications(context, exchanges, sampleKeys, witnessed);
   } finally {
-    await restoreRegistrarKeys(context, originals);
+    try {
+      await restoreRegistrarKeys(context, originals);
+    } finally {
+      // Closed before the audit, so the newest checkpoint gets no more cosignatures while it is read.
+      await witnessing.close();
+    }
   }
   const audit = await auditLog(context);
 
@@ -116,6 +128,7 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
     documentsByResult: sortedObject(tally.byResult),
     checksByOutcome: groupByCheck(tally.byCheck),
     verifications: tally.documents,
+    witnesses: witnessing.summary(context, tally.witnessed),
     decisions: sortedObject(tally.byDecision),
     exchanges: exchanges.length,
     logSize: audit.logSize,

@@ -1,6 +1,7 @@
 import { CHECK_IDS } from '../../registry/kinds/verification.js';
 import type { Mismatch } from './outcomes.js';
 import type { VerifiedDocument } from './verification.js';
+import type { WitnessSummary } from './witnessing.js';
 
 /** The pilot's report, printed as text or JSON. */
 export interface PilotSummary {
@@ -20,6 +21,7 @@ export interface PilotSummary {
   checksByOutcome: Record<string, Record<string, number>>;
   /** Every verification, by exchange. */
   verifications: VerifiedDocument[];
+  witnesses: WitnessSummary;
   /** Logged verification decisions. */
   decisions: Record<string, number>;
   exchanges: number;
@@ -47,6 +49,7 @@ export function formatSummary(summary: PilotSummary): string {
     ...checkTable(summary.checksByOutcome),
     `  documents not TOTAL-PASSED:`,
     ...notPassed(summary.verifications),
+    ...witnessLines(summary.witnesses, summary.verifications.length),
     `  decisions recorded:`,
     ...table(summary.decisions),
     `  exchanges: ${summary.exchanges}`,
@@ -96,6 +99,22 @@ function notPassed(verifications: readonly VerifiedDocument[]): string[] {
     const checks = verification.checks.filter((check) => !check.endsWith('=PASSED'));
     return `      ${verification.result} (${verification.decision}) ${verification.label}: ${checks.join(', ')}`;
   });
+}
+
+function witnessLines(witnesses: WitnessSummary, verifications: number): string[] {
+  if (witnesses.mode === 'skipped') return [`  witnesses: skipped: ${witnesses.skipReason}`];
+  const names = witnesses.witnesses.length === 0 ? 'none' : witnesses.witnesses.join(', ');
+  const origin = witnesses.mode === 'added' ? 'added by this run' : "the hub's own";
+  const lines = [`  witnesses: ${names} (${origin}), witness quorum ${witnesses.quorum}`];
+  if (witnesses.checkpointSize === null) {
+    lines.push('  traceability checked against a witnessed checkpoint: none was available (see the failures below)');
+  } else {
+    lines.push(
+      `  traceability checked against witnessed checkpoint ${witnesses.checkpointSize}, cosigned by ${witnesses.cosigners.join(', ')}: ` +
+        `${witnesses.verificationsWitnessed} of ${verifications} verifications passed`,
+    );
+  }
+  return lines;
 }
 
 function table(counts: Record<string, number>): string[] {

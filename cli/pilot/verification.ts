@@ -20,6 +20,7 @@ import {
   type SampleKeys,
 } from './expectations.js';
 import { increment } from './outcomes.js';
+import type { WitnessedCheckpoint } from './witnessed-checkpoint.js';
 
 /** The outcome of one document's verification, as the summary lists it. */
 export interface VerifiedDocument {
@@ -29,6 +30,8 @@ export interface VerifiedDocument {
   decision: 'accepted' | 'rejected' | 'query';
   /** Each check as `id=INDICATION[/SUB_INDICATION]`, in the standard order. */
   checks: string[];
+  /** Size of the checkpoint check 6 used, as logged in `verification.record`. */
+  checkpointSize: number;
 }
 
 /** Counts of the run's verifications by result, by check outcome and by logged decision. */
@@ -38,18 +41,21 @@ export interface VerificationTally {
   byCheck: Map<string, number>;
   byDecision: Map<string, number>;
   documents: VerifiedDocument[];
+  /** Verifications whose check 6 passed against a checkpoint that meets a witness quorum. */
+  witnessed: number;
 }
 
 /** Returns an empty tally, for a run that stopped before verifying. */
 export function emptyTally(): VerificationTally {
-  return { byResult: new Map(), byCheck: new Map(), byDecision: new Map(), documents: [] };
+  return { byResult: new Map(), byCheck: new Map(), byDecision: new Map(), documents: [], witnessed: 0 };
 }
 
 /**
  * Verifies every received exchange as its receiver would and logs the outcome with
  * `verification.record`. Checks 1 to 3 and 5 read the registry replayed from the log as
  * of the document's index. Check 4 validates the signatures of the PDF the receiver got.
- * Check 6 checks inclusion proofs of the three traced entries to the newest checkpoint.
+ * Check 6 checks inclusion proofs of the three traced entries to `witnessed`, a
+ * checkpoint that meets the witness quorum, or without one to the newest checkpoint.
  * Each result is compared with the scenario's expectation. The decision is `rejected`
  * for TOTAL-FAILED, `query` where the scenario raises one, and `accepted` otherwise.
  */
@@ -57,10 +63,12 @@ export async function recordVerifications(
   context: PilotContext,
   exchanges: readonly PilotExchange[],
   sampleKeys: SampleKeys,
+  witnessed?: WitnessedCheckpoint,
 ): Promise<VerificationTally> {
   const { mirror, session, outcomes } = context;
-  const checkpoint = await mirror.refresh();
-  const note = mirror.checkpoint.note;
+  const latest = await mirror.refresh();
+  const checkpoint = witnessed?.checkpoint ?? latest;
+  const note = witnessed?.note ?? mirror.checkpoint.note;
   const state = mirror.registry.state;
   const tally = emptyTally();
 
@@ -85,11 +93,20 @@ export async function recordVerifications(
       outcomes.compareMatch(`${step}: checks`, describeExpected(expected), actual.join(', '), checksMatch, checkMessages(report));
       increment(tally.byResult, report.result);
       for (const check of actual) increment(tally.byCheck, check);
+      const traceability = report.checks.find((check) => check.id === 'traceability');
+      if (witnessed !== undefined && traceability?.indication === 'PASSED') tally.witnessed++;
 
       let decision: VerifiedDocument['decision'] = 'accepted';
       if (plan.query) decision = 'query';
       if (report.result === 'TOTAL-FAILED') decision = 'rejected';
-      tally.documents.push({ label: plan.label, exchangeId: exchange.exchangeId, result: report.result, decision, checks: actual });
+      tally.documents.push({
+        label: plan.label,
+        exchangeId: exchange.exchangeId,
+        result: report.result,
+        decision,
+        checks: actual,
+        checkpointSize: checkpoint.size,
+      });
       const receipt = await session.submit(
         `record the verification of ${exchange.exchangeId}`,
         'verification.record',
