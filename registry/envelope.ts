@@ -13,6 +13,7 @@ import {
   SIGNATURE_PATTERN,
 } from './formats.js';
 import { parseStrictJson } from './json.js';
+import { verifyWithResults, type SignatureResults } from './signature-results.js';
 import { isKind, type BodyOfKind, type Kind } from './kinds/index.js';
 import { validateBody } from './schemas.js';
 
@@ -104,15 +105,19 @@ export function signingMessage(envelope: UnsignedEnvelope): Uint8Array {
   return message;
 }
 
-/** Checks the envelope's `sig` against an Ed25519 public key; false for any mismatch. */
-export function verifyEnvelopeSignature(envelope: SignedEnvelope, publicKey: Uint8Array): boolean {
+/**
+ * Checks the envelope's `sig` against an Ed25519 public key; false for any mismatch. A result in
+ * `results` is used only when it was stored for this exact message, signature and key.
+ */
+export function verifyEnvelopeSignature(envelope: SignedEnvelope, publicKey: Uint8Array, results?: SignatureResults): boolean {
   let signature: Uint8Array;
   try {
     signature = decodeBase64(envelope.sig, 'sig');
   } catch {
     return false;
   }
-  return ed25519Verify(publicKey, signingMessage(envelope), signature);
+  if (results === undefined) return ed25519Verify(publicKey, signingMessage(envelope), signature);
+  return verifyWithResults(results, signingMessage(envelope), signature, publicKey);
 }
 
 /**

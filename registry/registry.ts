@@ -2,7 +2,17 @@ import { decodeLeaf, type LoggedEnvelope, type SignedEnvelope } from './envelope
 import { RuleError } from './errors.js';
 import type { StateChange } from './records.js';
 import { evaluateEntry, tryEvaluateEntry, type NonceLookup } from './rules.js';
+import type { SignatureResults } from './signature-results.js';
 import { RegistryState } from './state.js';
+
+/** Options of {@link Registry.append}. */
+export interface AppendOptions {
+  /**
+   * Signature results computed ahead, for example on worker threads. The rules use a result
+   * only for the exact message, signature and key they would verify, and verify inline otherwise.
+   */
+  verifiedSignatures?: SignatureResults;
+}
 
 /**
  * The hub's records: the state and the rules that extend it. The hub evaluates each
@@ -37,11 +47,11 @@ export class Registry {
    * next index. Returns the change.
    * @throws RuleError naming the index, for an entry the log should not contain.
    */
-  append(entry: Uint8Array | LoggedEnvelope, hasNonce: NonceLookup): StateChange {
+  append(entry: Uint8Array | LoggedEnvelope, hasNonce: NonceLookup, options: AppendOptions = {}): StateChange {
     const index = this.state.size;
     try {
       const envelope = entry instanceof Uint8Array ? decodeLeaf(entry) : entry;
-      const change = evaluateEntry(this.state, envelope, index, envelope.loggedAt, hasNonce);
+      const change = evaluateEntry(this.state, envelope, index, envelope.loggedAt, hasNonce, options.verifiedSignatures);
       this.state.apply(index, envelope.loggedAt, change);
       return change;
     } catch (error) {

@@ -28,6 +28,7 @@ import {
 } from './rules/exchanges.js';
 import { applyGenesis } from './rules/genesis.js';
 import { authenticate } from './rules/signer.js';
+import type { SignatureResults } from './signature-results.js';
 import type { RegistryState } from './state.js';
 
 export type { NonceLookup } from './rules/context.js';
@@ -64,7 +65,8 @@ const KIND_RULES: { [K in Kind]: KindRule<K> } = {
 /**
  * Decides a validated envelope as the entry at `index` with log time `loggedAt`, against
  * the state of the entries before it (`state.size` must equal `index`). Returns the
- * change to apply; the state itself is not modified.
+ * change to apply; the state itself is not modified. `verifiedSignatures` contains optional
+ * signature results computed ahead (see {@link SignatureResults}).
  * @throws RuleError with the code of the first broken rule.
  */
 export function evaluateEntry(
@@ -73,8 +75,9 @@ export function evaluateEntry(
   index: number,
   loggedAt: number,
   hasNonce: NonceLookup,
+  verifiedSignatures?: SignatureResults,
 ): StateChange {
-  const signer = authenticate(state, envelope, index, loggedAt, hasNonce);
+  const signer = authenticate(state, envelope, index, loggedAt, hasNonce, verifiedSignatures);
   const context: RuleContext = { state, envelope, body: envelope.body, index, loggedAt, signer, writes: [] };
   (KIND_RULES[envelope.kind] as KindRule<Kind>)(context);
   return { kind: envelope.kind, actor: envelope.actor, nonce: envelope.nonce, writes: context.writes };

@@ -5,13 +5,15 @@ import type { GenesisBody } from '../kinds/log.js';
 import { SIGNER_OF_KIND } from '../kinds/index.js';
 import type { RegistrarRecoverBody } from '../kinds/registrar.js';
 import type { ActorRecord } from '../records.js';
+import type { SignatureResults } from '../signature-results.js';
 import type { RegistryState } from '../state.js';
 import { parseBodyKey, reject, type NonceLookup } from './context.js';
 
 /**
  * Authenticates an entry's signer, in order: the entry's place in the log, the signer's
  * class for the kind, its registration and key, the signature, the nonce, and freshness.
- * Returns the signer's record.
+ * `verifiedSignatures` may hold results computed ahead; only a result for the key resolved here
+ * and the entry's own signing message is used. Returns the signer's record.
  */
 export function authenticate(
   state: RegistryState,
@@ -19,11 +21,12 @@ export function authenticate(
   index: number,
   loggedAt: number,
   hasNonce: NonceLookup,
+  verifiedSignatures?: SignatureResults,
 ): ActorRecord {
   checkLogPosition(state, envelope, index, loggedAt);
   checkSignerClass(state, envelope);
   const signer = resolveSigner(state, envelope, index, loggedAt);
-  if (!verifyEnvelopeSignature(envelope, signer.key.publicKey)) {
+  if (!verifyEnvelopeSignature(envelope, signer.key.publicKey, verifiedSignatures)) {
     reject('invalid_signature', `signature of ${envelope.actor} with key ${envelope.keyId} does not verify`, {
       actor: envelope.actor,
       keyId: envelope.keyId,
