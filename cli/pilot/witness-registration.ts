@@ -23,16 +23,22 @@ export async function addWitnesses(context: PilotContext, witnesses: readonly Wi
   for (const [position, witness] of witnesses.entries()) {
     const witnessQuorum = position === witnesses.length - 1 ? quorum : 1;
     const [request] = await Promise.all([
-      session.submit(`add ${witness.name} with witness quorum ${witnessQuorum}`, 'witness.add', { name: witness.name, key: witness.vkey, witnessQuorum }, 'operator'),
-      position === 0 ? rejectQuorumAboveWitnesses(context, witness, added.length + 1) : undefined,
+      session.submit(
+        `add ${witness.name} with witness quorum ${witnessQuorum}`,
+        'witness.add',
+        { name: witness.name, key: witness.vkey, witnessQuorum },
+        'operator',
+      ),
+      position === 0 ? rejectQuorumAboveWitnesses(context, witness, 1) : undefined,
     ]);
     if (request === undefined) break;
 
     const body = { requestIndex: request.index, requestKind: 'witness.add' as const };
     const approvals = await Promise.all(
-      approvers.map((country) =>
-        session.submit(`approve the addition of ${witness.name} by registrar:${country}`, 'registrar.approve', body, `registrar:${country}`),
-      ),
+      approvers.map((country) => {
+        const approver = `registrar:${country}`;
+        return session.submit(`approve the addition of ${witness.name} by ${approver}`, 'registrar.approve', body, approver);
+      }),
     );
     if (approvals.some((receipt) => receipt === undefined)) break;
     added.push(witness.name);
@@ -41,8 +47,8 @@ export async function addWitnesses(context: PilotContext, witnesses: readonly Wi
 }
 
 /**
- * Requests a quorum one above the witness count the add would give. The rules check the
- * request when it is logged, so this is rejected whatever else is pending.
+ * Requests a quorum one above the `count` witnesses the add would give. The rules check
+ * the request when it is logged, so it is rejected whatever else is pending.
  */
 async function rejectQuorumAboveWitnesses(context: PilotContext, witness: WitnessToAdd, count: number): Promise<void> {
   await context.session.submit(

@@ -12,6 +12,9 @@ import { readSamples } from '../../../cli/pilot/samples.js';
 import type { PilotSummary } from '../../../cli/pilot/summary.js';
 import { checkStore } from '../../../ledger/fsck.js';
 import { openLevelStorage } from '../../../ledger/level-storage.js';
+import { noteVerifier, openNote } from '../../../ledger/note.js';
+import { decodeLeaf } from '../../../registry/envelope.js';
+import type { VerificationBody } from '../../../registry/kinds/verification.js';
 
 const samples = path.resolve(import.meta.dirname, '../../../../shared/samples/pdf');
 const sampleSet = readSamples(samples);
@@ -112,7 +115,8 @@ describe('executePilot on its own hub', () => {
   it('logs the key, suspension, revocation and exception steps', () => {
     expect(summary.entriesByKind['registrar.rotate']).toBe(3);
     expect(summary.entriesByKind['registrar.recover']).toBe(1);
-    expect(summary.entriesByKind['registrar.approve']).toBe(2);
+    // Two for the recovery, two for each of the three witness additions.
+    expect(summary.entriesByKind['registrar.approve']).toBe(8);
     expect(summary.entriesByKind['cab.update']).toBe(1);
     expect(summary.entriesByKind['cabkey.revoke']).toBe(2);
     expect(summary.entriesByKind['exchange.exception']).toBe(1);
@@ -133,6 +137,7 @@ describe('executePilot on its own hub', () => {
     expect(summary.rejectionsByCode.key_mismatch).toBe(2);
     expect(summary.rejectionsByCode.not_receiver).toBe(1);
     expect(summary.rejectionsByCode.request_closed).toBe(1);
+    expect(summary.rejectionsByCode.invalid_quorum).toBe(1);
     expect(summary.rejectionsByCode.certificate_revoked).toBe(1);
     expect(summary.rejectionsByCode.wrong_country).toBeGreaterThanOrEqual(2);
   });
@@ -142,6 +147,57 @@ describe('executePilot on its own hub', () => {
     expect(summary.receiptsChecked).toBe(logged);
     expect(summary.logSize).toBe(logged + 1);
     expect(summary.checkpointsChecked).toBeGreaterThan(1);
+  });
+
+  it('adds three witnesses with quorum 2', () => {
+    expect(summary.entriesByKind['witness.add']).toBe(3);
+    expect(summary.witnesses.mode).toBe('added');
+    expect(summary.witnesses.witnesses).toEqual(['witness:KG', 'witness:PK', 'witness:TJ']);
+    expect(summary.witnesses.quorum).toBe(2);
+    expect(summary.witnesses.skipReason).toBeNull();
+  });
+
+  it('verifies every document against the witnessed checkpoint', () => {
+    const size = summary.witnesses.checkpointSize;
+    expect(size).not.toBeNull();
+    expect(summary.witnesses.cosigners.length).toBeGreaterThanOrEqual(2);
+    expect(summary.witnesses.verificationsWitnessed).toBe(summary.documents);
+    for (const verification of summary.verifications) {
+      expect(verification.checkpointSize, verification.label).toBe(size);
+      expect(verification.checks, verification.label).toContain('traceability=PASSED');
+    }
+  });
+
+  it('logs verifications against checkpoints with 2 valid cosignatures', async () => {
+    const hub = await Hub.open({ dataDir });
+    try {
+      let records = 0;
+      for (let index = 0; index < hub.size; index++) {
+        const envelope = decodeLeaf(await hub.reader.entry(index));
+        if (envelope.kind !== 'verification.record') continue;
+        records++;
+        const body = envelope.body as VerificationBody;
+        const traceability = body.checks.find((check) => check.id === 'traceability');
+        expect(traceability?.indication, `entry ${index}`).toBe('PASSED');
+
+        // The registry as of the checkpoint's last entry sets the quorum and the witness keys.
+        const witnesses = hub.registry.state.witnessesAt(body.checkpointSize - 1);
+        expect(witnesses?.witnessQuorum, `entry ${index}`).toBe(2);
+        const note = await hub.checkpointWithCosignatures(await hub.reader.checkpoint(body.checkpointSize));
+        const cosigners = (witnesses?.witnesses ?? []).filter((witness) => {
+          try {
+            openNote(note, [noteVerifier(witness.key)]);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        expect(cosigners.length, `entry ${index}`).toBeGreaterThanOrEqual(2);
+      }
+      expect(records).toBe(summary.documents);
+    } finally {
+      await hub.close();
+    }
   });
 
   it('leaves a store that reopens with the same checkpoint', async () => {
