@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -6,10 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DATA_FILES } from '../../../api/data-dir.js';
 import { Hub } from '../../../api/hub.js';
+import { buildServer } from '../../../api/server.js';
+import { WitnessPusher } from '../../../api/witness-push.js';
 import { UsageError } from '../../../cli/errors.js';
 import { executePilot } from '../../../cli/pilot/run.js';
 import { readSamples } from '../../../cli/pilot/samples.js';
 import type { PilotSummary } from '../../../cli/pilot/summary.js';
+import { startWitnessServers } from '../../../cli/pilot/witness-servers.js';
 import { checkStore } from '../../../ledger/fsck.js';
 import { openLevelStorage } from '../../../ledger/level-storage.js';
 import { noteVerifier, openNote } from '../../../ledger/note.js';
@@ -219,6 +222,48 @@ describe('executePilot on its own hub', () => {
     } finally {
       await storage.close();
     }
+  });
+});
+
+describe('executePilot against a hub with cosigning witnesses', () => {
+  let second: PilotSummary;
+  let close: (() => Promise<void>) | undefined;
+
+  // The first run's hub, now served like `ecert serve --witness`, with the same witnesses.
+  beforeAll(async () => {
+    const hub = await Hub.open({ dataDir });
+    const app = await buildServer(hub, { logger: false });
+    const keysDir = path.join(dataDir, DATA_FILES.devKeys);
+    const logVkey = readFileSync(path.join(dataDir, DATA_FILES.logVkey), 'utf8').trim();
+    const servers = await startWitnessServers(keysDir, path.join(dataDir, 'pilot-witnesses'), logVkey, ['KG', 'PK', 'TJ']);
+    const pusher = new WitnessPusher(hub, { urls: servers.witnesses.map((witness) => witness.url) });
+    close = async () => {
+      await pusher.close();
+      await servers.close();
+      await app.close();
+      await hub.close();
+    };
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    pusher.start();
+    second = await executePilot({ hub: url, keys: keysDir, samples });
+  }, 120_000);
+
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it("uses the hub's own witnesses", () => {
+    expect(second.mismatches).toEqual([]);
+    expect(second.witnesses.mode).toBe('existing');
+    expect(second.witnesses.witnesses).toEqual(['witness:KG', 'witness:PK', 'witness:TJ']);
+    expect(second.witnesses.quorum).toBe(2);
+    expect(second.entriesByKind['witness.add']).toBeUndefined();
+  });
+
+  it('verifies every document against a witnessed checkpoint', () => {
+    expect(second.witnesses.checkpointSize).toBeGreaterThan(summary.logSize);
+    expect(second.witnesses.cosigners.length).toBeGreaterThanOrEqual(2);
+    expect(second.witnesses.verificationsWitnessed).toBe(second.documents);
   });
 });
 
