@@ -35,11 +35,12 @@ export interface WitnessedWaitOptions {
 export type WitnessedWaitResult = { witnessed: WitnessedCheckpoint } | { reason: string };
 
 /**
- * Asks `GET /v1/checkpoints/witnessed` until it serves a checkpoint of at least `minSize`
- * that the pilot verifies itself: signed by the log key, with the mirrored tree's root at
- * its size, and cosigned by at least `witnessQuorum` witnesses of the registry replayed
- * from the log, under their registered keys. The witnesses cosign in the background, so
- * a 404 (no checkpoint meets the quorum yet) or an older checkpoint means ask again.
+ * Polls `GET /v1/checkpoints/witnessed` until it serves a checkpoint of at least `minSize`
+ * that the pilot verifies itself. The checkpoint must be signed by the log key and have the
+ * mirrored tree's root at its size. It must also carry cosignatures, under their registered
+ * keys, of `witnessQuorum` witnesses of the registry replayed from the log. The witnesses
+ * cosign in the background, so a 404 (no checkpoint meets the quorum yet) or an older
+ * checkpoint means poll again.
  * @throws HubError for any other error status; CliError when the mirror fails to refresh.
  */
 export async function awaitWitnessedCheckpoint(context: PilotContext, options: WitnessedWaitOptions): Promise<WitnessedWaitResult> {

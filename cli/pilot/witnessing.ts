@@ -32,7 +32,7 @@ export interface WitnessSummary {
   witnesses: string[];
   /** The registry's witness quorum at the end of the run. */
   quorum: number;
-  /** Why the witness step was skipped, or null. */
+  /** The reason the witness step was skipped, or null. */
   skipReason: string | null;
   /** Size of the witnessed checkpoint the traceability checks used, or null without one. */
   checkpointSize: number | null;
