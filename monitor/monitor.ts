@@ -24,6 +24,7 @@ import { comparePeerCheckpoint, type PeerVerdict } from './monitor-peers.js';
 import { RegistryReplay } from './monitor-replay.js';
 import { catchUp, TreeMismatch, type VerifiedBundle } from './monitor-tree.js';
 import { MonitorStateStore, type AcceptedCheckpoint, type Progress } from './state-store.js';
+import { VerifyPool } from './verify-pool.js';
 
 export interface MonitorOptions {
   hubUrl: string;
@@ -48,6 +49,11 @@ export interface MonitorOptions {
   commitEveryBundles?: number;
   /** Time limit of each HTTP request in ms (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Worker threads that verify actor signatures ahead of the replay (default
+   * `os.availableParallelism()`); 0 verifies them inline on the main thread.
+   */
+  verifyThreads?: number;
 }
 
 /** Outcome of one poll. */
@@ -69,6 +75,7 @@ export class Monitor {
   readonly #hub: HttpReader;
   readonly #peers: HttpReader[];
   readonly #replay: RegistryReplay | undefined;
+  readonly #pool: VerifyPool | undefined;
   readonly #clock: () => number;
   #progress: Progress;
   #latest: AcceptedCheckpoint | undefined;
@@ -82,6 +89,7 @@ export class Monitor {
     progress: Progress,
     latest: AcceptedCheckpoint | undefined,
     replay: RegistryReplay | undefined,
+    pool: VerifyPool | undefined,
   ) {
     this.origin = options.logKey.name;
     this.#options = options;
@@ -92,6 +100,7 @@ export class Monitor {
     this.#progress = progress;
     this.#latest = latest;
     this.#replay = replay;
+    this.#pool = pool;
   }
 
   /**
@@ -100,17 +109,19 @@ export class Monitor {
    */
   static async open(options: MonitorOptions): Promise<Monitor> {
     const store = await MonitorStateStore.open(options.stateDir);
+    const pool = options.replay === false ? undefined : startVerifyPool(options);
     try {
       const progress = (await store.readProgress()) ?? emptyProgress();
       const latest = await store.readLatest();
-      const replay = options.replay === false ? undefined : await rebuildRegistry(store, progress, options.logger);
-      const monitor = new Monitor(options, store, progress, latest, replay);
+      const replay = options.replay === false ? undefined : await rebuildRegistry(store, progress, options.logger, pool);
+      const monitor = new Monitor(options, store, progress, latest, replay, pool);
       options.logger.info(
         { origin: monitor.origin, hub: options.hubUrl, verifiedSize: progress.size, acceptedSize: latest?.size ?? 0, replayedSize: replay?.size ?? null },
         'monitor state loaded',
       );
       return monitor;
     } catch (error) {
+      await pool?.close();
       await store.close();
       throw error;
     }
@@ -137,6 +148,7 @@ export class Monitor {
   }
 
   async close(): Promise<void> {
+    await this.#pool?.close();
     await this.#store.close();
   }
 
@@ -268,27 +280,26 @@ export class Monitor {
   async #checkEntries(verified: VerifiedBundle, note: string, source: string): Promise<void> {
     const progress = this.#progress;
     const firstIndex = verified.index * TILE_WIDTH;
-    for (let i = verified.firstNew; i < verified.entries.length; i++) {
-      const index = firstIndex + i;
-      if (index === 0) {
-        progress.genesisLeafHash = verified.leafHashes[0]!;
-        await this.#checkPinnedGenesis(note, verified.entries[0]);
-      }
-      const replay = this.#replay;
-      if (replay === undefined || progress.replayHaltedAt !== undefined || replay.size !== index) continue;
-      const failure = replay.append(verified.entries[i]!);
-      if (failure === undefined) {
-        progress.replayedSize = replay.size;
-        continue;
-      }
-      progress.replayHaltedAt = index;
-      await this.#raise(failure.code, failure.message, source, {
-        ...failure.evidence,
-        leafHash: b64(verified.leafHashes[i]!),
-        checkpointNote: note,
-      });
-      this.#options.logger.warn({ origin: this.origin, index }, 'registry replay halted at an entry the rules reject');
+    if (firstIndex === 0 && verified.firstNew === 0 && verified.entries.length > 0) {
+      progress.genesisLeafHash = verified.leafHashes[0]!;
+      await this.#checkPinnedGenesis(note, verified.entries[0]);
     }
+    const replay = this.#replay;
+    if (replay === undefined || progress.replayHaltedAt !== undefined) return;
+    // The replay continues at its own size, which is a new entry of this bundle unless it halted.
+    const offset = replay.size - firstIndex;
+    if (offset < verified.firstNew || offset >= verified.entries.length) return;
+    const { failure } = await replay.appendAll(verified.entries.slice(offset));
+    progress.replayedSize = replay.size;
+    if (failure === undefined) return;
+    const index = replay.size;
+    progress.replayHaltedAt = index;
+    await this.#raise(failure.code, failure.message, source, {
+      ...failure.evidence,
+      leafHash: b64(verified.leafHashes[index - firstIndex]!),
+      checkpointNote: note,
+    });
+    this.#options.logger.warn({ origin: this.origin, index }, 'registry replay halted at an entry the rules reject');
   }
 
   /** Raises `genesis_mismatch` when the verified entry 0 is not the pinned one. */
@@ -389,21 +400,30 @@ export class Monitor {
   }
 }
 
+/** Starts the signature pool, or returns undefined to verify inline (0 threads, or no compiled worker). */
+function startVerifyPool(options: MonitorOptions): VerifyPool | undefined {
+  if (options.verifyThreads === 0) return undefined;
+  if (!VerifyPool.available()) {
+    // The worker runs only from the compiled dist/ folder, not from the TypeScript sources.
+    options.logger.debug({ origin: options.logKey.name }, 'no compiled signature worker; verifying actor signatures inline');
+    return undefined;
+  }
+  return new VerifyPool({ threads: options.verifyThreads });
+}
+
 function emptyProgress(): Progress {
   return { size: 0, edge: [], proofNodes: {}, replayedSize: 0, grew: false };
 }
 
 /** Replays the registry from the bundles in the monitor's own store (see the header of state-store.ts). */
-async function rebuildRegistry(store: MonitorStateStore, progress: Progress, logger: Logger): Promise<RegistryReplay> {
-  const replay = new RegistryReplay();
+async function rebuildRegistry(store: MonitorStateStore, progress: Progress, logger: Logger, pool: VerifyPool | undefined): Promise<RegistryReplay> {
+  const replay = new RegistryReplay(pool);
   for (let bundleIndex = 0; replay.size < progress.replayedSize; bundleIndex++) {
     const bundle = await store.readBundle(bundleIndex);
     if (bundle === undefined) throw new Error(`monitor state lacks bundle ${bundleIndex} below replayed size ${progress.replayedSize}`);
-    for (const entry of decodeBundle(bundle)) {
-      if (replay.size >= progress.replayedSize) break;
-      const failure = replay.append(entry);
-      if (failure !== undefined) throw new Error(`stored entry ${replay.size} no longer replays: ${failure.message}`);
-    }
+    const entries = decodeBundle(bundle).slice(0, progress.replayedSize - replay.size);
+    const { failure } = await replay.appendAll(entries);
+    if (failure !== undefined) throw new Error(`stored entry ${replay.size} no longer replays: ${failure.message}`);
   }
   logger.debug({ replayedSize: replay.size }, 'rebuilt the registry from the monitor state');
   return replay;
