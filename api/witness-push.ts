@@ -236,14 +236,17 @@ export class WitnessPusher {
   }
 
   #sleep(ms: number): Promise<void> {
+    const signal = this.#stop.signal;
     return new Promise((resolve) => {
-      if (this.#stop.signal.aborted) return resolve();
+      if (signal.aborted) return resolve();
       const timer = setTimeout(done, ms);
+      // The listener goes when the timer fires, so a long-running push loop leaves none behind.
       function done(): void {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      this.#stop.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 }

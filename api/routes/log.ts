@@ -33,7 +33,7 @@ export function registerLogRoutes(app: FastifyInstance, hub: Hub): void {
 
   app.get(
     '/v1/checkpoints/witnessed',
-    { schema: { summary: 'Newest checkpoint whose cosignatures meet the genesis witness quorum, as a signed note' } },
+    { schema: { summary: 'Newest checkpoint whose cosignatures meet the witness quorum of the registry at its size, as a signed note' } },
     async (_request, reply) => {
       const note = await newestWitnessedCheckpoint(hub);
       return reply.header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-cache').send(note);
