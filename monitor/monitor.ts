@@ -116,7 +116,14 @@ export class Monitor {
       const replay = options.replay === false ? undefined : await rebuildRegistry(store, progress, options.logger, pool);
       const monitor = new Monitor(options, store, progress, latest, replay, pool);
       options.logger.info(
-        { origin: monitor.origin, hub: options.hubUrl, verifiedSize: progress.size, acceptedSize: latest?.size ?? 0, replayedSize: replay?.size ?? null },
+        {
+          origin: monitor.origin,
+          hub: options.hubUrl,
+          verifiedSize: progress.size,
+          acceptedSize: latest?.size ?? 0,
+          replayedSize: replay?.size ?? null,
+          verifyThreads: pool?.threads ?? 0,
+        },
         'monitor state loaded',
       );
       return monitor;
