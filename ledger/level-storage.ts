@@ -101,7 +101,7 @@ export async function openLevelStorage(location: string, options: LevelStorageOp
   }
   try {
     const latest = await readKey(db, LATEST);
-    return new LevelStorage(db, latest === undefined ? undefined : decodeCheckpoint(latest).size);
+    return new LevelStorage(db, latest === undefined ? undefined : decodeCheckpoint(latest));
   } catch (error) {
     await db.close();
     throw error;
@@ -111,18 +111,20 @@ export async function openLevelStorage(location: string, options: LevelStorageOp
 class LevelStorage implements LogStorage {
   readonly #db: Database;
   #closed = false;
-  #latestSize: number | undefined;
-  // Commits run one at a time, so the checkpoint order check reads the previous commit's size.
+  // The latest checkpoint as of the last commit. LevelDB's lock makes this handle the store's only
+  // writer, so the copy in memory stays equal to the stored one and reads need no LevelDB call.
+  // Commits run one at a time, so the checkpoint order check sees the previous commit's size.
+  #latest: StoredCheckpoint | undefined;
   #commits: Promise<void> = Promise.resolve();
 
-  constructor(db: Database, latestSize: number | undefined) {
+  constructor(db: Database, latest: StoredCheckpoint | undefined) {
     this.#db = db;
-    this.#latestSize = latestSize;
+    this.#latest = latest;
   }
 
   async readLatestCheckpoint(): Promise<StoredCheckpoint | undefined> {
-    const value = await this.#get(LATEST);
-    return value === undefined ? undefined : decodeCheckpoint(value);
+    this.#open();
+    return this.#latest === undefined ? undefined : { ...this.#latest, rootHash: this.#latest.rootHash.slice() };
   }
 
   async readCheckpoint(size: number): Promise<StoredCheckpoint | undefined> {
@@ -199,7 +201,7 @@ class LevelStorage implements LogStorage {
   async #commit(batch: StorageBatch): Promise<void> {
     const db = this.#open();
     validateBatch(batch);
-    checkCheckpointOrder(this.#latestSize, batch);
+    checkCheckpointOrder(this.#latest?.size, batch);
     const operations = encodeBatch(batch);
     if (operations.length === 0) return;
     // Crash safety: this one synced LevelDB batch is the only durable write of a commit, and
@@ -211,7 +213,10 @@ class LevelStorage implements LogStorage {
     } catch (error) {
       throw new StorageError('commit_failed', 'LevelDB batch write failed', { cause: error });
     }
-    if (batch.checkpoint !== undefined) this.#latestSize = batch.checkpoint.size;
+    if (batch.checkpoint !== undefined) {
+      const { size, rootHash, note } = batch.checkpoint;
+      this.#latest = { size, rootHash: rootHash.slice(), note };
+    }
   }
 
   #get(key: Buffer): Promise<Buffer | undefined> {

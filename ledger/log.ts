@@ -156,21 +156,23 @@ export class LogReader {
   /** Reads a tile at `width` without copying. */
   async #readTile(level: number, index: number, width: number): Promise<Uint8Array> {
     const tree = await this.#readTileTree(level, index, width);
-    return tree instanceof TileTree ? tree.bytes.subarray(0, width * HASH_SIZE) : tree;
+    return tree.bytes.subarray(0, width * HASH_SIZE);
   }
 
-  /** Reads a tile; a full one comes from or goes to the cache, with its interior hashes. */
-  async #readTileTree(level: number, index: number, width: number): Promise<TileTree | Uint8Array> {
+  /**
+   * Reads a tile with its interior hashes, from the cache when it holds the tile at `width` or
+   * wider. A partial tile may be cached too: its first W hashes never change once written, and a
+   * request for a width it lacks reads the store again.
+   */
+  async #readTileTree(level: number, index: number, width: number): Promise<TileTree> {
     const key = `${level}/${index}`;
     const cached = this.#tiles.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && cached.width >= width) return cached;
     const stored = await this.#storage.readTile(level, index);
-    if (stored !== undefined && stored.length === TILE_WIDTH * HASH_SIZE) {
-      const tree = new TileTree(stored);
-      this.#tiles.set(key, tree);
-      return tree;
-    }
-    return sliceTile(stored, level, index, width);
+    sliceTile(stored, level, index, width); // throws a corrupt StorageError for a missing or short tile
+    const tree = new TileTree(stored!);
+    this.#tiles.set(key, tree);
+    return tree;
   }
 
   async #readBundle(index: number, width: number): Promise<Uint8Array> {

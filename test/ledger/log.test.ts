@@ -155,10 +155,32 @@ describe('LogReader', () => {
     await cached.tile(0, 2);
     await cached.tile(0, 1);
     expect(counting.tileReads).toBe(4);
-    // Partial tiles are never cached: they grow.
+    // A partial tile is cached at its stored width; its first hashes never change.
     await cached.tile(0, 273, 5);
     await cached.tile(0, 273, 5);
-    expect(counting.tileReads).toBe(6);
+    expect(counting.tileReads).toBe(5);
+  });
+
+  it('when a partial tile grows, it reads the wider tile again', async () => {
+    const grown = openMemoryStorage();
+    const counting = countingStorage(grown);
+    const reader = new LogReader(counting);
+    let writer = TileWriter.empty();
+    const grow = async (count: number): Promise<Uint8Array[]> => {
+      const growth = writer.grow(Array.from({ length: count }, (_, i) => entry(writer.size + i)));
+      writer = growth.next;
+      const checkpoint = { size: writer.size, rootHash: writer.root(), note: `test\n${writer.size}\n` };
+      await grown.commit({ tiles: growth.tiles, bundles: growth.bundles, checkpoint });
+      return growth.leafHashes;
+    };
+    const first = await grow(300);
+    expect(await reader.tile(0, 1, 44)).toEqual(new Uint8Array(Buffer.concat(first.slice(256, 300))));
+    // The store grows by another batch; the cached 44-hash tile cannot serve 100 hashes.
+    const second = await grow(56);
+    expect(await reader.tile(0, 1, 44)).toEqual(new Uint8Array(Buffer.concat(first.slice(256, 300))));
+    expect(counting.tileReads).toBe(1);
+    expect(await reader.tile(0, 1, 100)).toEqual(new Uint8Array(Buffer.concat([...first.slice(256, 300), ...second])));
+    expect(counting.tileReads).toBe(2);
   });
 
   it('when the store lost a tile the checkpoint implies, it reports corruption', async () => {
