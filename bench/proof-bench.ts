@@ -36,7 +36,7 @@ export interface ProofResult {
   build: { seconds: number; entriesPerSecond: number; commits: number };
   /** Every tile in the reader's cache after one pass over the same indexes. */
   warm: ProofRun;
-  /** LogReader's default cache (1024 tiles) on the open store, first pass. */
+  /** LogReader's default cache (4096 tiles) on the open store, first pass. */
   defaultCache: ProofRun;
   /** Reopened store, reader cache off: every node comes from a LevelDB read. */
   uncached: ProofRun;

@@ -43,7 +43,7 @@ export function proofRows(r: ProofResult): Row[] {
   return [
     { benchmark: name, measure: 'build log in LevelDB (TileWriter)', value: `${r.build.seconds.toFixed(1)} s, ${perSecond(r.build.entriesPerSecond)}` },
     { benchmark: name, measure: 'proofs, warm tile cache', value: perSecond(r.warm.perSecond) },
-    { benchmark: name, measure: 'proofs, default cache (1024 tiles)', value: perSecond(r.defaultCache.perSecond) },
+    { benchmark: name, measure: 'proofs, default cache (4096 tiles)', value: perSecond(r.defaultCache.perSecond) },
     { benchmark: name, measure: 'proofs, reopened store, no cache', value: perSecond(r.uncached.perSecond) },
     { benchmark: name, measure: 'same, 64 in flight', value: perSecond(r.uncachedConcurrent.perSecond) },
     { benchmark: name, measure: 'verifyInclusion', value: perSecond(r.verify.perSecond) },

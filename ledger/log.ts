@@ -20,7 +20,10 @@ import {
 import { TILE_WIDTH, TileTree, tileHashReader, tileWidth } from './tile.js';
 
 export interface LogReaderOptions {
-  /** Maximum full tiles kept in memory (8 KiB each); default 1024. */
+  /**
+   * Maximum tiles kept in memory, each with its interior hashes (up to 16 KiB); default 4096,
+   * about 64 MiB, which holds every level-0 tile of a log of one million entries.
+   */
   tileCacheSize?: number;
   /** Maximum full entry bundles kept in memory; default 64. */
   bundleCacheSize?: number;
@@ -37,7 +40,7 @@ export class LogReader {
 
   constructor(storage: LogStorage, options: LogReaderOptions = {}) {
     this.#storage = storage;
-    this.#tiles = new LruCache(options.tileCacheSize ?? 1024);
+    this.#tiles = new LruCache(options.tileCacheSize ?? 4096);
     this.#bundles = new LruCache(options.bundleCacheSize ?? 64);
   }
 
