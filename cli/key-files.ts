@@ -32,6 +32,9 @@ export function readPrivateKeyFile(path: string, flag = '--key'): PrivateKey {
 /** Reads a verifier key file: one vkey line `<name>+<hex id>+<base64 key>`. */
 export function readVerifierKeyFile(path: string, flag = '--vkey'): VerifierKey {
   const text = readFlagFile(path, flag).trim();
+  if (/PRIVATE[ +]KEY/.test(text)) {
+    throw new UsageError(`${flag} file ${path} holds a private key; give the public verifier key (the .vkey file)`);
+  }
   try {
     return parseVerifierKey(text);
   } catch (err) {

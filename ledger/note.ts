@@ -95,7 +95,10 @@ export function isValidKeyName(name: string): boolean {
 
 function checkKeyName(name: string, code: string): void {
   if (!isValidKeyName(name)) {
-    throw new NoteError(code, `key name ${JSON.stringify(name)} is invalid: want non-empty, no spaces, no '+'`);
+    // The text may be a secret pasted in the wrong place (a private key file), so only a short,
+    // single-line name is echoed.
+    const shown = name.length <= 64 && !/\s/u.test(name) ? JSON.stringify(name) : `of ${name.length} characters`;
+    throw new NoteError(code, `key name ${shown} is invalid: want non-empty, no spaces, no '+'`);
   }
 }
 
