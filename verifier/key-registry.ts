@@ -29,7 +29,8 @@ type Registration =
  * It also belongs to the CAB when a national CA of the CAB's country, registered with
  * `ca.register`, issued it with the CAB code in its subject organizationIdentifier. That
  * one-step path gets RFC 5280 path validation: signature, name chaining, CA
- * basicConstraints and keyCertSign.
+ * basicConstraints and keyCertSign, and no unrecognised critical extension on either
+ * certificate.
  * Document timestamps are signed by a TSA, not by the CAB, so they are skipped.
  *
  * FAILED/REVOKED when a revocation of the certificate or its issuing CA, logged at any
@@ -147,6 +148,8 @@ function chainProblem(certificate: ParsedCertificate, caRecord: CertificateRecor
     throw error;
   }
   if (!ca.isCa) return `national CA ${ca.subject} is not a CA certificate (basicConstraints cA is not set)`;
+  const caCritical = unrecognisedCriticalExtension(ca.der);
+  if (caCritical !== undefined) return `national CA ${ca.subject} carries the unrecognised critical extension ${caCritical}`;
 
   const caUsage = keyUsageOf(ca.der);
   // RFC 5280 §6.1.4 (n): a key usage extension, when present, must assert keyCertSign.
@@ -161,6 +164,8 @@ function chainProblem(certificate: ParsedCertificate, caRecord: CertificateRecor
   }
 
   if (certificate.isCa) return 'the signer certificate is a CA certificate, not a signing certificate';
+  const critical = unrecognisedCriticalExtension(certificate.der);
+  if (critical !== undefined) return `the signer certificate carries the unrecognised critical extension ${critical}`;
   const usage = keyUsageOf(certificate.der);
   if (usage !== undefined && (usage & (KeyUsageFlags.digitalSignature | KeyUsageFlags.nonRepudiation)) === 0) {
     return 'the signer certificate keyUsage allows neither digitalSignature nor nonRepudiation';
@@ -174,6 +179,33 @@ function chainProblem(certificate: ParsedCertificate, caRecord: CertificateRecor
     return `the certificate subject is of ${certificate.country}, the CAB of ${cabCountry}`;
   }
   return undefined;
+}
+
+/** OIDs of the extensions this path validation recognises: RFC 5280 §4.2.1 and authorityInfoAccess (§4.2.2.1). */
+const RECOGNISED_EXTENSIONS: ReadonlySet<string> = new Set([
+  '2.5.29.19', // basicConstraints
+  '2.5.29.15', // keyUsage
+  '2.5.29.37', // extKeyUsage
+  '2.5.29.17', // subjectAltName
+  '2.5.29.18', // issuerAltName
+  '2.5.29.30', // nameConstraints
+  '2.5.29.32', // certificatePolicies
+  '2.5.29.33', // policyMappings
+  '2.5.29.36', // policyConstraints
+  '2.5.29.54', // inhibitAnyPolicy
+  '2.5.29.14', // subjectKeyIdentifier
+  '2.5.29.35', // authorityKeyIdentifier
+  '2.5.29.31', // cRLDistributionPoints
+  '1.3.6.1.5.5.7.1.1', // authorityInfoAccess
+]);
+
+/**
+ * Returns the OID of the first critical extension that this validation does not recognise, or undefined.
+ * RFC 5280 §4.2 requires rejecting a certificate with an unrecognised critical extension.
+ */
+function unrecognisedCriticalExtension(der: Uint8Array): string | undefined {
+  const extensions = new X509Certificate(new Uint8Array(der)).extensions;
+  return extensions.find((extension) => extension.critical && !RECOGNISED_EXTENSIONS.has(extension.type))?.type;
 }
 
 /** Key usage bits of a certificate, or undefined when it has no keyUsage extension. */
