@@ -15,12 +15,15 @@ export class HubError extends CliError {
 export interface HubClientOptions {
   /** Time limit of each request in milliseconds. */
   timeoutMs?: number;
+  /** Largest response body read, in bytes (default 64 MiB: a full entry bundle is at most 16 MiB). */
+  maxResponseBytes?: number;
 }
 
 /** A small HTTP client for one hub, with the hub's error shape decoded. */
 export class HubClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
 
   constructor(baseUrl: string, options: HubClientOptions = {}) {
     let url: URL;
@@ -34,6 +37,7 @@ export class HubClient {
     }
     this.baseUrl = url.href.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
   }
 
   /** Sends a request and returns the response, throwing HubError for an error status. */
@@ -54,15 +58,22 @@ export class HubClient {
   }
 
   async getText(path: string): Promise<string> {
-    return (await this.request(path)).text();
+    return new TextDecoder().decode(await this.getBytes(path));
   }
 
+  /** Reads a response body of at most `maxResponseBytes`; a hostile hub cannot make it grow without end. */
   async getBytes(path: string): Promise<Uint8Array> {
-    return new Uint8Array(await (await this.request(path)).arrayBuffer());
+    const response = await this.request(path);
+    return readBounded(response, this.#maxResponseBytes, `${this.baseUrl}${path}`);
   }
 
   async getJson<T>(path: string): Promise<T> {
-    return (await (await this.request(path)).json()) as T;
+    const text = await this.getText(path);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CliError(`the hub's answer to ${path} is not JSON`);
+    }
   }
 
   async postJson<T>(path: string, body: unknown): Promise<T> {
@@ -95,4 +106,24 @@ function describeFetchError(err: unknown): string {
     return cause?.code ?? cause?.message ?? err.message;
   }
   return String(err);
+}
+
+async function readBounded(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  try {
+    for (let next = await reader?.read(); next !== undefined && !next.done; next = await reader!.read()) {
+      total += next.value.length;
+      if (total > maxBytes) {
+        await reader!.cancel();
+        throw new CliError(`the response from ${url} exceeds ${maxBytes} bytes; the hub is not serving a log`);
+      }
+      chunks.push(next.value);
+    }
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`reading the response from ${url} failed: ${describeFetchError(error)}`, 1, { cause: error });
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
