@@ -20,6 +20,12 @@ export interface LogFetcher {
 export interface FetchedLog {
   checkpoint: string;
   entries: Uint8Array[];
+  /**
+   * The newest checkpoint and its entries when it fell short of the witness policy and an
+   * older witnessed `checkpoint` was taken instead. The verifier reads it only to tell a
+   * document that is not logged from one that the witnesses have not cosigned yet.
+   */
+  unwitnessed?: { checkpoint: string; entries: Uint8Array[] };
 }
 
 /** Entry bundles fetched at once. */
@@ -49,7 +55,8 @@ export async function fetchLog(fetcher: LogFetcher, logKey: NoteVerifier, policy
   if (effective === undefined || evaluateTlogPolicy(latest, effective).satisfied) return { checkpoint: latest, entries };
 
   const witnessed = await fetchWitnessed(fetcher, logKey, effective, size);
-  return witnessed === undefined ? { checkpoint: latest, entries } : { checkpoint: witnessed.note, entries: entries.slice(0, witnessed.size) };
+  if (witnessed === undefined) return { checkpoint: latest, entries };
+  return { checkpoint: witnessed.note, entries: entries.slice(0, witnessed.size), unwitnessed: { checkpoint: latest, entries } };
 }
 
 async function fetchWitnessed(

@@ -14,7 +14,7 @@ import { openReceipt, type Receipt } from './receipt.js';
 import { checkAccreditation, checkCabAuthority, checkScope } from './registry-checks.js';
 import { checkSignature } from './signature-check.js';
 import type { TlogPolicy } from './tlog-policy.js';
-import { decodeCandidates, traceDocument } from './trace-document.js';
+import { awaitUnwitnessed, decodeCandidates, traceDocument } from './trace-document.js';
 import { policyFromState } from './witness-policy.js';
 
 /** The evidence the verifier has besides the PDF. */
@@ -23,10 +23,16 @@ export type VerificationEvidence =
   | { kind: 'none'; reason?: string }
   /** A receipt file; with its `log` every check is decided, without it checks 1, 2, 3 and 5 wait. */
   | { kind: 'receipt'; receipt: Receipt }
-  /** A checkpoint note and every entry up to it, as read from a hub's entry bundles. */
-  | { kind: 'log'; checkpoint: string; entries: readonly Uint8Array[] }
+  /**
+   * A checkpoint note and every entry up to it, as read from a hub's entry bundles. `unwitnessed`
+   * is a newer checkpoint that falls short of the witness policy, with its entries (see fetchLog).
+   */
+  | { kind: 'log'; checkpoint: string; entries: readonly Uint8Array[]; unwitnessed?: Unwitnessed }
   /** A log view the caller trusts to match its checkpoint, such as the hub's own store. */
   | { kind: 'view'; view: LogView };
+
+/** A checkpoint newer than the one verified, short of the witness policy, with every entry up to it. */
+export type Unwitnessed = { readonly checkpoint: string; readonly entries: readonly Uint8Array[] };
 
 export interface VerifyDocumentOptions {
   pdf: Uint8Array;
@@ -69,7 +75,7 @@ export async function verifyDocument(options: VerifyDocumentOptions): Promise<Do
   if ('report' in opened) return finish(context, {}, [opened.report, ...waitingForLog()]);
   const checkpointSummary = { origin: opened.checkpoint.origin, size: opened.checkpoint.size };
 
-  if (evidence.kind === 'log') return decideWithEntries(context, note, opened.checkpoint, evidence.entries, logKey);
+  if (evidence.kind === 'log') return decideWithEntries(context, note, opened.checkpoint, evidence.entries, logKey, evidence.unwitnessed);
   return decideWithReceipt(context, evidence.receipt, logKey, checkpointSummary);
 }
 
@@ -129,6 +135,7 @@ async function decideWithEntries(
   checkpoint: Checkpoint,
   entries: readonly Uint8Array[],
   logKey: NoteVerifier,
+  unwitnessed?: Unwitnessed,
 ): Promise<DocumentVerificationReport> {
   let view: LogView;
   try {
@@ -138,11 +145,11 @@ async function decideWithEntries(
     const report = failed('traceability', 'PROOF_INVALID', error.message, { ...error.evidence, code: error.code });
     return finish(context, { checkpoint: { origin: checkpoint.origin, size: checkpoint.size } }, [report, ...waitingForLog()]);
   }
-  return decideWithView(context, view, logKey);
+  return decideWithView(context, view, logKey, unwitnessed);
 }
 
 /** Decides every check from a log view: the registry as of the document's index, and check 6 from its entries. */
-async function decideWithView(context: Context, view: LogView, logKey: NoteVerifier): Promise<DocumentVerificationReport> {
+async function decideWithView(context: Context, view: LogView, logKey: NoteVerifier, unwitnessed?: Unwitnessed): Promise<DocumentVerificationReport> {
   const opened = openLogCheckpoint(view.checkpoint, logKey);
   if ('report' in opened) return finish(context, {}, [opened.report, ...waitingForLog()]);
   const { checkpoint } = opened;
@@ -150,13 +157,20 @@ async function decideWithView(context: Context, view: LogView, logKey: NoteVerif
   const { state } = view;
   const last = checkpoint.size - 1;
   const document = checkpoint.size === 0 ? undefined : state.documentBySha256(context.documentSha256, last);
+  // A document logged after the witnessed checkpoint is not proven absent while the witnesses lag.
+  const awaitWitnesses = (report: CheckReport): CheckReport =>
+    unwitnessed === undefined
+      ? report
+      : awaitUnwitnessed(report, { documentSha256: context.documentSha256, witnessedSize: checkpoint.size, unwitnessed, logKey });
   if (document === undefined) {
     const report = failed('traceability', 'NOT_LOGGED', `no document.register names document ${context.documentSha256} in checkpoint ${checkpoint.size}`, {
       documentSha256: context.documentSha256,
       checkpointSize: checkpoint.size,
       missing: 'document.register',
     });
-    return finish(context, summary, [report, ...waiting('the document is not logged, so its issuer is unknown', REGISTRY_CHECKS)]);
+    const decided = awaitWitnesses(report);
+    const reason = decided === report ? 'the document is not logged' : 'the document is not in a witnessed checkpoint';
+    return finish(context, summary, [decided, ...waiting(`${reason}, so its issuer is unknown`, REGISTRY_CHECKS)]);
   }
 
   const indexes = await view.indexesNaming(context.documentSha256);
@@ -165,13 +179,13 @@ async function decideWithView(context: Context, view: LogView, logKey: NoteVerif
       .filter((index) => index < checkpoint.size)
       .map(async (index) => ({ index, entry: await view.entry(index), proof: await view.inclusionProof(index) })),
   );
-  const traceability = traceDocument({
+  const traceability = awaitWitnesses(traceDocument({
     documentSha256: context.documentSha256,
     candidates: decodeCandidates(proven),
     checkpoint: view.checkpoint,
     logKey,
     policy: context.options.policy ?? policyFromState(state, last),
-  });
+  }));
   return finish(context, { ...summary, document }, [
     checkCabAuthority(state, document),
     checkAccreditation(state, document),
