@@ -1,6 +1,6 @@
 import type { PdfDocument } from './document.js';
 import { changedKeys as changedKeysOf, equalObjects } from './object-equality.js';
-import { dictOf, isArray, isDict, isName, isRef, isStream, type PdfDict, type PdfObject } from './objects.js';
+import { decodeTextString, dictOf, isArray, isDict, isName, isRef, isStream, isString, type PdfDict, type PdfObject } from './objects.js';
 
 /** Catalog keys a later revision may change: the form (checked further), the DSS and the extension levels it declares. */
 const CATALOG_KEYS = new Set(['AcroForm', 'DSS', 'Extensions']);
@@ -14,6 +14,9 @@ const MAX_PROBLEMS = 16;
  * Lists what the final file changed in a signed revision beyond the changes
  * allowed after signing. Allowed are added signature fields and their widgets,
  * with the /Fields, page /Annots and /SigFlags updates that reference them.
+ * Such a field must be signed by a later signature that the caller checks, or
+ * be invisible and without actions. Otherwise an unsigned field could paint
+ * over the signed page or run a script (the "sneaky signature" attack).
  * Also allowed are the value and appearance of a signature field that was
  * unsigned, document timestamps (signature fields too), the DSS and its
  * streams, and new xref sections. Every other change is listed: a changed or
@@ -23,12 +26,9 @@ const MAX_PROBLEMS = 16;
  * `signed` is the document of the signed prefix and `final` the whole file,
  * whose first bytes are that prefix. Returns an empty list when the final file
  * adds only what is allowed.
- *
- * NOTE: an added signature widget may carry any appearance inside its /Rect;
- * this is inherent to visible signatures and not detected here.
  */
 export function findChangesAfterSigning(signed: PdfDocument, final: PdfDocument, options: RevisionDiffOptions = {}): string[] {
-  return new RevisionDiff(signed, final, options.newSignatures ?? true).run();
+  return new RevisionDiff(signed, final, options.newSignatures ?? true, options.checkedSignatures ?? new Set()).run();
 }
 
 export interface RevisionDiffOptions {
@@ -38,6 +38,14 @@ export interface RevisionDiffOptions {
    * which leaves document timestamps and the DSS allowed (ETSI EN 319 142-1 §5.4).
    */
   newSignatures?: boolean;
+  /**
+   * Object numbers holding the signature dictionaries the caller verifies:
+   * the /V reference, or the field itself when /V is a direct dictionary. An
+   * added signature field counts as signed only when its /V is one of these
+   * and was added after the signed revision. Default empty: no added field
+   * counts as signed, so each must be invisible and without actions.
+   */
+  checkedSignatures?: ReadonlySet<number>;
 }
 
 class RevisionDiff {
@@ -49,6 +57,7 @@ class RevisionDiff {
     private readonly signed: PdfDocument,
     private readonly final: PdfDocument,
     private readonly newSignatures: boolean,
+    private readonly checkedSignatures: ReadonlySet<number>,
   ) {}
 
   run(): string[] {
@@ -161,7 +170,7 @@ class RevisionDiff {
       'AcroForm /Fields',
       this.arrayItems(this.signed, before?.entries.get('Fields')),
       this.arrayItems(this.final, after.entries.get('Fields')),
-      (objectNumber) => this.isNewSignatureField(objectNumber),
+      (objectNumber) => this.newFieldProblem(objectNumber),
     );
   }
 
@@ -208,19 +217,23 @@ class RevisionDiff {
       `page object ${pageNumber} /Annots`,
       this.arrayItems(this.signed, before.entries.get('Annots')),
       this.arrayItems(this.final, after.entries.get('Annots')),
-      (objectNumber) => this.isNewSignatureWidget(objectNumber),
+      (objectNumber) => this.newWidgetProblem(objectNumber),
     );
   }
 
-  /** Checks that `after` is `before` followed by references to objects that `allowed` accepts. */
-  private checkAppended(label: string, before: PdfObject[], after: PdfObject[], allowed: (objectNumber: number) => boolean): void {
+  /**
+   * Checks that `after` is `before` followed by references to objects that
+   * `problemOf` accepts. It returns why an object is rejected, or undefined.
+   */
+  private checkAppended(label: string, before: PdfObject[], after: PdfObject[], problemOf: (objectNumber: number) => string | undefined): void {
     if (after.length < before.length || before.some((item, i) => !this.equal(item, after[i]))) {
       this.report(`${label} lost or replaced an item after signing`);
       return;
     }
     for (const item of after.slice(before.length)) {
-      if (!isRef(item) || !allowed(item.objectNumber)) {
-        this.report(`${label} gained ${isRef(item) ? `object ${item.objectNumber}` : 'a direct object'}, which is not a new signature field`);
+      const problem = isRef(item) ? problemOf(item.objectNumber) : 'which is not a new signature field';
+      if (problem !== undefined) {
+        this.report(`${label} gained ${isRef(item) ? `object ${item.objectNumber}` : 'a direct object'}, ${problem}`);
       }
     }
   }
@@ -230,10 +243,30 @@ class RevisionDiff {
     return isArray(array) ? array.items : [];
   }
 
-  private isNewSignatureField(objectNumber: number): boolean {
+  /** Returns why an object may not be added as a signature field, or undefined when it may. */
+  private newFieldProblem(objectNumber: number): string | undefined {
     const field = dictOf(this.final.getObject(objectNumber));
-    if (!this.added.has(objectNumber) || !field || !isName(field.entries.get('FT'), 'Sig')) return false;
-    return this.isPermittedValue(field.entries.get('V'));
+    if (!this.added.has(objectNumber) || !field || !isName(field.entries.get('FT'), 'Sig')) return NOT_A_SIGNATURE_FIELD;
+    // DocMDP permission 1 allows only document timestamps (ISO 32000-2 §12.8.2.2).
+    if (!this.isPermittedValue(field.entries.get('V'))) return NOT_A_SIGNATURE_FIELD;
+    if (this.isSignedByLaterSignature(objectNumber, field)) return undefined;
+    const widgets = [field, ...this.arrayItems(this.final, field.entries.get('Kids')).map((kid) => dictOf(this.final.resolve(kid)))];
+    for (const widget of widgets) {
+      const problem = widget ? activeWidgetProblem(widget, this.final) : 'a kid that is not a dictionary';
+      if (problem !== undefined) return `unsigned signature field ${fieldLabel(field)} with ${problem}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Tests whether the field's /V is a signature dictionary that the caller
+   * verifies and that was added after the signed revision. Only such a
+   * signature covers the field, because an older one was made without it.
+   */
+  private isSignedByLaterSignature(objectNumber: number, field: PdfDict): boolean {
+    const value = field.entries.get('V');
+    if (isRef(value)) return this.added.has(value.objectNumber) && this.checkedSignatures.has(value.objectNumber);
+    return isDict(value) && this.checkedSignatures.has(objectNumber);
   }
 
   /** Tests whether a signature field value may be added: any, unless DocMDP permission 1 allows only timestamps. */
@@ -242,13 +275,20 @@ class RevisionDiff {
     return isName(dictOf(this.final.resolve(value))?.entries.get('Type'), 'DocTimeStamp');
   }
 
-  /** Tests whether an object is a new widget of a new signature field, merged with the field or a kid of it. */
-  private isNewSignatureWidget(objectNumber: number): boolean {
+  /** Returns why an object may not be added as a widget of a new signature field (merged with it or a kid of it), or undefined. */
+  private newWidgetProblem(objectNumber: number): string | undefined {
     const widget = dictOf(this.final.getObject(objectNumber));
-    if (!this.added.has(objectNumber) || !widget || !isName(widget.entries.get('Subtype'), 'Widget')) return false;
-    if (isName(widget.entries.get('FT'), 'Sig')) return this.isPermittedValue(widget.entries.get('V'));
+    if (!this.added.has(objectNumber) || !widget || !isName(widget.entries.get('Subtype'), 'Widget')) return NOT_A_SIGNATURE_FIELD;
+    if (isName(widget.entries.get('FT'), 'Sig')) return this.newFieldProblem(objectNumber);
     const parent = refNumber(widget.entries.get('Parent'));
-    return parent !== undefined && this.isNewSignatureField(parent);
+    if (parent === undefined) return NOT_A_SIGNATURE_FIELD;
+    const problem = this.newFieldProblem(parent);
+    if (problem !== undefined) return problem;
+    // A kid may name a parent without being among its /Kids, so it is checked on its own too.
+    const field = dictOf(this.final.getObject(parent))!;
+    if (this.isSignedByLaterSignature(parent, field)) return undefined;
+    const active = activeWidgetProblem(widget, this.final);
+    return active === undefined ? undefined : `unsigned signature field ${fieldLabel(field)} with ${active}`;
   }
 
   /** Tests whether an object is an unsigned signature field of the signed revision that a later revision signed. */
@@ -286,6 +326,36 @@ class RevisionDiff {
   private equal(before: PdfObject, after: PdfObject): boolean {
     return equalObjects(before, this.signed.bytes, after, this.final.bytes);
   }
+}
+
+const NOT_A_SIGNATURE_FIELD = 'which is not a new signature field';
+
+/**
+ * Returns what makes an unsigned signature field or widget show or do
+ * something, or undefined when it does neither: an action (/A, /AA, ISO
+ * 32000-2 §12.6.3) or an appearance (/AP) drawn in a /Rect of non-zero width
+ * and height (§12.5.5). Hidden or NoView flags are not trusted, since a
+ * later update or a viewer may ignore them.
+ */
+function activeWidgetProblem(widget: PdfDict, document: PdfDocument): string | undefined {
+  for (const key of ['A', 'AA']) {
+    if (widget.entries.has(key)) return `an action (/${key})`;
+  }
+  if (!widget.entries.has('AP')) return undefined;
+  const rect = document.resolve(widget.entries.get('Rect'));
+  const numbers = isArray(rect) ? rect.items : [];
+  if (numbers.length !== 4 || !numbers.every((value) => typeof value === 'number' && Number.isFinite(value))) {
+    return 'an appearance (/AP) and a /Rect that is not four numbers';
+  }
+  const [x1, y1, x2, y2] = numbers as number[];
+  if (x1 === x2 || y1 === y2) return undefined;
+  return `a visible appearance (/AP in /Rect [${numbers.join(' ')}])`;
+}
+
+/** Names a field by its partial name /T when it has one. */
+function fieldLabel(field: PdfDict): string {
+  const name = field.entries.get('T');
+  return isString(name) ? `"${decodeTextString(name.bytes)}"` : '(unnamed)';
 }
 
 /** Returns every object number that any xref section of `document` lists. */

@@ -52,3 +52,26 @@ export function findRevisions(bytes: Uint8Array, limits: PdfLimits): Revision[] 
   }
   return revisions;
 }
+
+/**
+ * Returns the first revision after `signedEnd` that is not an incremental
+ * update (ISO 32000-2 §7.5.6), or undefined when all are. Each must have its
+ * `startxref` at an xref section the document read (`sectionOffsets`) that
+ * lies between the end of the revision before it and its own `startxref`
+ * keyword. Otherwise bytes after a signature could end with the offset of an
+ * old xref and carry text or objects that a lenient reader might still use.
+ */
+export function findNonIncrementalRevision(
+  revisions: Revision[],
+  signedEnd: number,
+  sectionOffsets: ReadonlySet<number>,
+): Revision | undefined {
+  let previousEnd = signedEnd;
+  for (const revision of revisions) {
+    if (revision.startxrefOffset < signedEnd) continue;
+    const inside = revision.startxref >= previousEnd && revision.startxref < revision.startxrefOffset;
+    if (!inside || !sectionOffsets.has(revision.startxref)) return revision;
+    previousEnd = revision.end;
+  }
+  return undefined;
+}

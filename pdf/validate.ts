@@ -4,6 +4,7 @@ import { PdfDocument } from './document.js';
 import { PdfError } from './errors.js';
 import { dictOf, isArray, isName } from './objects.js';
 import { findChangesAfterSigning } from './revision-diff.js';
+import { findNonIncrementalRevision } from './revisions.js';
 import { findSignatures, type PdfSignature } from './signatures.js';
 import type { CryptoPolicy } from './signature-algorithms.js';
 import {
@@ -71,7 +72,7 @@ function validateFile(pdf: Uint8Array, policy: ResolvedPolicy): PdfSignatureRepo
     return fileFailure(`file has ${signatures.length} signatures, more than the maximum ${MAX_SIGNATURES}`);
   }
 
-  const revisions = new RevisionCache(pdf, document);
+  const revisions = new RevisionCache(pdf, document, new Set(signatures.map((signature) => signature.objectNumber)));
   const checks = signatures.map((signature) => checkSignatureSafely(signature, pdf, revisions, policy));
   const coversWholeFile = checks.some((check, i) => check.revisionEnd === pdf.length && checkByteRange(signatures[i], pdf.length, document.revisions) === undefined);
   return { ...summarize(checks), signatures: checks, coversWholeFile };
@@ -84,6 +85,8 @@ class RevisionCache {
   constructor(
     private readonly pdf: Uint8Array,
     readonly final: PdfDocument,
+    /** Objects holding the signature dictionaries this validation checks, which may sign fields added later. */
+    readonly checkedSignatures: ReadonlySet<number>,
   ) {}
 
   load(end: number): PdfDocument | PdfError {
@@ -152,9 +155,17 @@ function changesAfterSigning(end: number, revisions: RevisionCache, newSignature
   // PdfDocument accepts whitespace after the last %%EOF; those bytes belong to no revision and no signature covers them.
   const lastEnd = revisions.final.revisions.at(-1)?.end ?? 0;
   if (lastEnd !== size) return formatFailure(`${size - lastEnd} bytes after the last %%EOF are not covered by any signature`);
+  const sectionOffsets = new Set(revisions.final.sections.map((section) => section.offset));
+  const stray = findNonIncrementalRevision(revisions.final.revisions, end, sectionOffsets);
+  if (stray) {
+    return formatFailure(
+      `bytes after the signed revision are not an incremental update: startxref ${stray.startxref} at offset ${stray.startxrefOffset} ` +
+        `does not point at an xref section written by that update`,
+    );
+  }
   const signed = revisions.load(end);
   if (signed instanceof PdfError) return formatFailure(`signed revision [0, ${end}) does not load as a PDF: ${signed.message}`);
-  const changes = findChangesAfterSigning(signed, revisions.final, { newSignatures });
+  const changes = findChangesAfterSigning(signed, revisions.final, { newSignatures, checkedSignatures: revisions.checkedSignatures });
   if (changes.length === 0) return undefined;
   return formatFailure(`file changed after signing: ${changes.join('; ')}`);
 }

@@ -1,7 +1,9 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, type PDFObject } from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRef, PDFString, type PDFObject } from '@cantoo/pdf-lib';
 import type * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { PdfDocument } from '../../pdf/document.js';
+import type { Revision } from '../../pdf/revisions.js';
 import { baselineSignedAttributes, buildSignedData, digestParts, OID_MESSAGE_DIGEST, signingCertificateV2Attribute } from '../../pdf/cms-build.js';
 import { signPdf } from '../../pdf/sign.js';
 import { findSignatures, type PdfSignature } from '../../pdf/signatures.js';
@@ -51,6 +53,14 @@ async function update(pdf: Uint8Array, change: (document: PDFDocument) => void):
 function replaceObject(document: PDFDocument, ref: PDFRef, object: PDFObject): void {
   document.context.assign(ref, object);
   document.context.snapshot!.markRefForSave(ref);
+}
+
+/** Returns the revision that the signature of `signed` ends. */
+function signatureRevision(): Revision {
+  const end = signature.byteRange[2] + signature.byteRange[3];
+  const revision = PdfDocument.load(signed).revisions.find((candidate) => candidate.end === end);
+  expect(revision).toBeDefined();
+  return revision!;
 }
 
 function firstPage(document: PDFDocument): { node: PDFDict; ref: PDFRef } {
@@ -200,6 +210,34 @@ describe('attacks on a signed PDF', () => {
       document.catalog.set(PDFName.of('Pages'), copy);
     });
     expectFailed(pdf, 'FORMAT_FAILURE');
+  });
+
+  it('update adding a visible unsigned signature field', async () => {
+    const pdf = await update(signed, (document) => {
+      const context = document.context;
+      const page = firstPage(document);
+      const appearance = context.register(
+        context.flateStream('1 1 1 rg 0 0 595 842 re f', { Type: 'XObject', Subtype: 'Form', BBox: [0, 0, 595, 842] }),
+      );
+      const widget = context.register(
+        context.obj({ Type: 'Annot', Subtype: 'Widget', FT: 'Sig', T: PDFString.of('Overlay'), Rect: [0, 0, 595, 842], F: 4, P: page.ref, AP: { N: appearance } }),
+      );
+      document.catalog.getOrCreateAcroForm().addField(widget);
+      page.node.lookup(PDFName.of('Annots'), PDFArray).push(widget);
+    });
+    const report = validatePdfSignatures(pdf);
+    expect(report.indication, report.message).toBe('FAILED');
+    expect(report.subIndication).toBe('FORMAT_FAILURE');
+    expect(report.message).toMatch(/changed after signing: .*unsigned signature field "Overlay" with a visible appearance/);
+  });
+
+  it('text ending with an old startxref', () => {
+    const tail = `\n% arbitrary text after the signature\n9 0 obj << /Type /Catalog >> endobj\nstartxref\n${signatureRevision().startxref}\n%%EOF\n`;
+    const report = validatePdfSignatures(new Uint8Array(Buffer.concat([signed, Buffer.from(tail, 'latin1')])));
+    expect(report.indication, report.message).toBe('FAILED');
+    expect(report.subIndication).toBe('FORMAT_FAILURE');
+    expect(report.message).toMatch(/bytes after the signed revision are not an incremental update/);
+    expect(report.coversWholeFile).toBe(false);
   });
 
   it('ByteRange not covering the file', async () => {
