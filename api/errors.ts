@@ -98,6 +98,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   storage_unavailable: 503,
   log_failed: 503,
   log_time_regressed: 503,
+  verify_busy: 503,
   // A fault of the hub itself.
   internal_error: 500,
 };

@@ -2,6 +2,7 @@ import { checkByteRange, revisionEndOf, signedRanges } from './byte-range.js';
 import { DOCUMENT_TIMESTAMP, verifyCmsSignature } from './cms-verify.js';
 import { PdfDocument } from './document.js';
 import { PdfError } from './errors.js';
+import { resolveLimits, type PdfLimits } from './limits.js';
 import { dictOf, isArray, isName } from './objects.js';
 import { findChangesAfterSigning } from './revision-diff.js';
 import { findNonIncrementalRevision } from './revisions.js';
@@ -22,13 +23,15 @@ import {
  */
 const ACCEPTED_SUB_FILTERS = new Set(['ETSI.CAdES.detached', 'adbe.pkcs7.detached', DOCUMENT_TIMESTAMP]);
 /**
- * Most signatures checked in one file. Each one loads its signed revision
- * again, so this bounds the work to that many parses of the file.
+ * Default for the most signatures checked in one file. Each one loads its
+ * signed revision again, so this bounds the work to that many parses of the file.
  */
-const MAX_SIGNATURES = 64;
+const DEFAULT_MAX_SIGNATURES = 64;
 
 interface ResolvedPolicy extends CryptoPolicy {
   requireBaselineB: boolean;
+  limits: PdfLimits;
+  maxSignatures: number;
 }
 
 /**
@@ -40,7 +43,7 @@ interface ResolvedPolicy extends CryptoPolicy {
  *
  * `pdf` is attacker-controlled. Every error it raises is caught and becomes
  * FORMAT_FAILURE, so this throws only a RangeError for an invalid `policy`.
- * The PdfDocument limits and MAX_SIGNATURES bound time and memory.
+ * The policy's `limits` and `maxSignatures` bound time and memory.
  */
 export function validatePdfSignatures(pdf: Uint8Array, policy: SignaturePolicy = {}): PdfSignatureReport {
   const resolved = resolvePolicy(policy);
@@ -56,20 +59,28 @@ function resolvePolicy(policy: SignaturePolicy): ResolvedPolicy {
   if (!Number.isSafeInteger(minRsaBits) || minRsaBits < 0) {
     throw new RangeError(`policy minRsaBits ${minRsaBits} is invalid, want a non-negative integer`);
   }
-  return { minRsaBits, allowSha1: policy.allowSha1 ?? false, requireBaselineB: policy.requireBaselineB ?? false };
+  const maxSignatures = policy.maxSignatures ?? DEFAULT_MAX_SIGNATURES;
+  if (!Number.isSafeInteger(maxSignatures) || maxSignatures < 1) {
+    throw new RangeError(`policy maxSignatures ${maxSignatures} is invalid, want a positive integer`);
+  }
+  const limits = resolveLimits(policy.limits);
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`policy limit ${name} ${value} is invalid, want a positive integer`);
+  }
+  return { minRsaBits, allowSha1: policy.allowSha1 ?? false, requireBaselineB: policy.requireBaselineB ?? false, limits, maxSignatures };
 }
 
 function validateFile(pdf: Uint8Array, policy: ResolvedPolicy): PdfSignatureReport {
   let found: ReturnType<typeof findSignatures>;
   try {
-    found = findSignatures(pdf);
+    found = findSignatures(pdf, { limits: policy.limits });
   } catch (error) {
     return fileFailure(`file does not parse as a signed PDF: ${messageOf(error)}`);
   }
   const { signatures, document } = found;
   if (signatures.length === 0) return fileFailure('file has no signature');
-  if (signatures.length > MAX_SIGNATURES) {
-    return fileFailure(`file has ${signatures.length} signatures, more than the maximum ${MAX_SIGNATURES}`);
+  if (signatures.length > policy.maxSignatures) {
+    return fileFailure(`file has ${signatures.length} signatures, more than the maximum ${policy.maxSignatures}`);
   }
 
   const revisions = new RevisionCache(pdf, document, new Set(signatures.map((signature) => signature.objectNumber)));

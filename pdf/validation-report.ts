@@ -2,6 +2,8 @@
  * The outcome types of check 4 (signature) of the verifier: ETSI TS 119 102-1
  * style indications for every signature of a PDF and for the file as a whole.
  */
+import type { PdfLimits } from './limits.js';
+
 export type Indication = 'PASSED' | 'FAILED' | 'INDETERMINATE';
 
 export type SignatureSubIndication =
@@ -19,6 +21,10 @@ export interface SignaturePolicy {
   minRsaBits?: number;
   /** Accept SHA-1 as digest or signature hash. Default false. */
   allowSha1?: boolean;
+  /** Parser limits for the file and for each signed revision. Default DEFAULT_PDF_LIMITS. */
+  limits?: Partial<PdfLimits>;
+  /** Maximum number of signatures checked. A file with more is FAILED/FORMAT_FAILURE. Default 64. */
+  maxSignatures?: number;
 }
 
 /** The check-4 outcome of one signature, with its evidence. */

@@ -1,4 +1,4 @@
-import { validatePdfSignatures, type PdfSignatureReport, type SignatureCheck } from '../pdf/index.js';
+import { validatePdfSignatures, type PdfSignatureReport, type SignatureCheck, type SignaturePolicy } from '../pdf/index.js';
 import { failed, indeterminate, passed, type CheckReport } from './indications.js';
 
 /** SubFilter of a document timestamp (RFC 3161): its signer is a TSA, not the issuing CAB. */
@@ -15,8 +15,8 @@ export interface SignatureCheckResult {
  * (see pdf/validate.ts). `pdf` is attacker-controlled; the validator turns every parse
  * problem into FAILED/FORMAT_FAILURE.
  */
-export function checkSignature(pdf: Uint8Array, options: { requireBaselineB?: boolean } = {}): SignatureCheckResult {
-  const result = validatePdfSignatures(pdf, { requireBaselineB: options.requireBaselineB ?? false });
+export function checkSignature(pdf: Uint8Array, options: Pick<SignaturePolicy, 'requireBaselineB' | 'limits' | 'maxSignatures'> = {}): SignatureCheckResult {
+  const result = validatePdfSignatures(pdf, { ...options, requireBaselineB: options.requireBaselineB ?? false });
   return { report: toCheckReport(result), signatures: result.signatures };
 }
 

@@ -5,7 +5,7 @@ import { noteVerifier, type NoteVerifier, type VerifierKey } from '../ledger/not
 import { toHex } from '../registry/encoding.js';
 import { formatUtcTime } from '../registry/formats.js';
 import type { CheckId } from '../registry/kinds/verification.js';
-import type { SignatureCheck } from '../pdf/index.js';
+import type { PdfLimits, SignatureCheck } from '../pdf/index.js';
 import { VerificationError } from './errors.js';
 import { buildReport, failed, indeterminate, tryLater, type CheckReport, type VerificationReport } from './indications.js';
 import { checkKeyRegistry } from './key-registry.js';
@@ -41,6 +41,10 @@ export interface VerifyDocumentOptions {
   /** The witness policy; defaults to the log's witness set as of the checkpoint when the evidence carries the log. */
   policy?: TlogPolicy;
   requireBaselineB?: boolean;
+  /** Parser limits for the PDF; a server sets stricter ones than the CLI's defaults. */
+  pdfLimits?: Partial<PdfLimits>;
+  /** Maximum number of signatures checked in the PDF. Default 64. */
+  maxSignatures?: number;
   evidence: VerificationEvidence;
 }
 
@@ -60,7 +64,11 @@ const REGISTRY_CHECKS: readonly CheckId[] = ['cab-authority', 'accreditation', '
  */
 export async function verifyDocument(options: VerifyDocumentOptions): Promise<DocumentVerificationReport> {
   const documentSha256 = toHex(sha256(options.pdf));
-  const signature = checkSignature(options.pdf, { requireBaselineB: options.requireBaselineB });
+  const signature = checkSignature(options.pdf, {
+    requireBaselineB: options.requireBaselineB,
+    limits: options.pdfLimits,
+    maxSignatures: options.maxSignatures,
+  });
   const context: Context = { documentSha256, signature: signature.report, signatures: signature.signatures, options };
   const { evidence } = options;
   if (evidence.kind === 'none') {
