@@ -60,6 +60,11 @@ export interface MonitorOptions {
 export interface PollResult {
   /** Alarms raised by this poll (not those raised before and seen again). */
   alarms: Alarm[];
+  /**
+   * Alarms recorded in the state after this poll, including those of earlier polls and runs.
+   * A proven fork or rollback is not undone by a later honest-looking poll.
+   */
+  standingAlarms: number;
   /** Size of the latest accepted checkpoint after the poll (0 before the first). */
   size: number;
   /** False when the hub could not be read, so nothing new was checked. */
@@ -178,7 +183,8 @@ export class Monitor {
       await this.#checkForeign(note, source);
     }
     await this.#checkStall();
-    return { alarms: this.#raised, size: this.#latest?.size ?? 0, reachedHub };
+    const standingAlarms = await this.#store.countAlarms();
+    return { alarms: this.#raised, standingAlarms, size: this.#latest?.size ?? 0, reachedHub };
   }
 
   async #checkHubCheckpoint(note: string): Promise<void> {

@@ -128,6 +128,14 @@ export class MonitorStateStore {
     return (await this.#db.get(alarmKeyOf(key))) !== undefined;
   }
 
+  /** Counts the alarms recorded in the state, by this run and by earlier ones. */
+  async countAlarms(): Promise<number> {
+    let count = 0;
+    // '0' is the character after '/', so the range covers exactly the keys under `alarm/`.
+    for await (const _key of this.#db.keys({ gte: 'alarm/', lt: 'alarm0' })) count += 1;
+    return count;
+  }
+
   /** Writes the batch atomically; LevelDB syncs it before resolving. */
   async commit(batch: StateBatch): Promise<void> {
     const encoder = new TextEncoder();

@@ -25,7 +25,7 @@ interface MonitorCommandOptions {
   replay: boolean;
 }
 
-/** Exit codes of `--once`: 0 no alarm, 1 alarms raised, 3 the hub could not be read. */
+/** Exit codes of `--once`: 0 no alarm, 1 alarms raised now or standing from earlier runs, 3 the hub could not be read. */
 const EXIT_ALARM = 1;
 const EXIT_HUB_UNREACHABLE = 3;
 /** A catch-up of at least this many entries shows a progress bar on a terminal. */
@@ -41,8 +41,8 @@ export function registerMonitor(program: Command): void {
         'checkpoint with the ones it accepted, and replays every entry through the registry rules.\n' +
         'It compares its view with each --peer (a witness or another monitor) and raises an alarm\n' +
         'for a bad signature, rollback, fork, rule violation, invalid actor signature, tile or root\n' +
-        'mismatch, a stalled log or a genesis mismatch. With --once it exits 1 if it raised an alarm,\n' +
-        '3 if the hub could not be read, 0 otherwise.',
+        'mismatch, a stalled log or a genesis mismatch. With --once it exits 1 if the state holds an\n' +
+        'alarm, raised now or by an earlier run, 3 if the hub could not be read, 0 otherwise.',
     )
     .requiredOption('--hub <url>', 'base URL of the hub')
     .requiredOption('--vkey <file>', "file with the log's verifier key; its name is the origin")
@@ -122,8 +122,14 @@ export async function runMonitor(options: MonitorCommandOptions): Promise<number
       const result = await monitor.poll();
       progress.stop();
       printSummary(print, options.json === true, result.size, result.alarms.length, monitor.replayedSize, monitor.latest?.rootHash, monitor.replayHaltedAt);
-      // An entry that halted the replay in an earlier run was alarmed then; the log is still bad.
-      if (result.alarms.length > 0 || monitor.replayHaltedAt !== undefined) return EXIT_ALARM;
+      const earlier = result.standingAlarms - result.alarms.length;
+      if (earlier > 0) {
+        const line = `${earlier} alarm${earlier === 1 ? '' : 's'} raised earlier, still standing; see ${options.state}`;
+        print(options.json === true ? JSON.stringify({ standingAlarms: result.standingAlarms, earlierAlarms: earlier, state: options.state }) : line);
+      }
+      // Alarms of earlier runs stay in the state: a proven fork or rollback stays proven, and an
+      // entry that halted the replay in an earlier run was alarmed then, so the log is still bad.
+      if (result.standingAlarms > 0 || monitor.replayHaltedAt !== undefined) return EXIT_ALARM;
       return result.reachedHub ? 0 : EXIT_HUB_UNREACHABLE;
     }
     await pollUntilStopped(monitor, intervalMs, progress.stop);

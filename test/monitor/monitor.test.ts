@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { runMonitor } from '../../cli/commands/monitor.js';
 
 import { parseCheckpoint } from '../../ledger/checkpoint.js';
 import { parseNote } from '../../ledger/note.js';
@@ -186,6 +188,63 @@ describe('monitor of a rolled-back hub', () => {
     expect(rollback!.evidence.acceptedNote).toBe(newerNote);
     expect(sizeOf(rollback!.evidence.servedNote as string)).toBe(18);
     expect(result.alarms.map((alarm) => alarm.code)).not.toContain('fork');
+  });
+
+  it('second --once run keeps the rollback standing', async () => {
+    const dataDir = tempDir('standing');
+    await buildLog(dataDir, 15);
+    const oldCopy = tempDir('standing-old');
+    copyDataDir(dataDir, oldCopy);
+
+    const running = await startInProcessHub(dataDir);
+    await submitAll(running.hub, new EntryFactory(dataDir, 'newer').documents(10));
+    const stateDir = tempDir('standing-state');
+    const first = await openMonitor(dataDir, running.url, stateDir);
+    await first.monitor.poll();
+    await first.monitor.close();
+    await running.close();
+
+    const old = await startInProcessHub(oldCopy);
+    cleanups.push(() => old.close());
+    const options = {
+      hub: old.url,
+      vkey: path.join(dataDir, 'log.vkey'),
+      state: stateDir,
+      peer: [],
+      once: true,
+      interval: '30',
+      stallAfter: '3600',
+      replay: true,
+    };
+    const level = process.env.ECERT_LOG_LEVEL;
+    process.env.ECERT_LOG_LEVEL = 'silent';
+    cleanups.push(() => {
+      if (level === undefined) delete process.env.ECERT_LOG_LEVEL;
+      else process.env.ECERT_LOG_LEVEL = level;
+    });
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    cleanups.push(() => write.mockRestore());
+
+    const firstExit = await runMonitor(options);
+    const firstOutput = printed.splice(0).join('');
+    const secondExit = await runMonitor(options);
+    const secondOutput = printed.splice(0).join('');
+
+    expect(firstExit).toBe(1);
+    expect(firstOutput).toContain('rollback');
+    expect(secondExit).toBe(1);
+    expect(secondOutput).toContain(', 0 alarms');
+    expect(secondOutput).toContain(`raised earlier, still standing; see ${stateDir}`);
+
+    const { monitor } = await openMonitor(dataDir, old.url, stateDir);
+    cleanups.push(() => monitor.close());
+    const third = await monitor.poll();
+    expect(third.alarms).toEqual([]);
+    expect(third.standingAlarms).toBeGreaterThan(0);
   });
 });
 
