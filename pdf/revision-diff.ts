@@ -291,7 +291,11 @@ class RevisionDiff {
     return active === undefined ? undefined : `unsigned signature field ${fieldLabel(field)} with ${active}`;
   }
 
-  /** Tests whether an object is an unsigned signature field of the signed revision that a later revision signed. */
+  /**
+   * Tests whether an object is an unsigned signature field of the signed revision that a later revision signed.
+   * NOTE: it does not yet require the new /V to be a signature the validator checks when /AP changes too,
+   * so a field that was already there unsigned could gain a visible appearance with a /V that is no signature.
+   */
   private isSignedFieldValue(objectNumber: number): boolean {
     const before = dictOf(this.signed.getObject(objectNumber));
     const after = dictOf(this.final.getObject(objectNumber));
