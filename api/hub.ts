@@ -27,7 +27,7 @@ import { replayEntries } from './store-check.js';
 
 export interface HubOptions {
   dataDir: string;
-  /** Most entries per integration (default 256). */
+  /** Maximum entries per integration (default 256). */
   batchSize?: number;
   /** Milliseconds an integration waits for more submissions (default 200). */
   batchInterval?: number;
@@ -35,7 +35,7 @@ export interface HubOptions {
   logger?: Logger;
 }
 
-/** The answer to a submission: its place in the log and the proof of it. */
+/** The receipt of a submission: its place in the log and the proof of it. */
 export interface EntryReceipt {
   index: number;
   leafHash: Uint8Array;
