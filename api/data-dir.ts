@@ -38,7 +38,7 @@ export const DATA_FILES = {
   genesisPending: 'genesis.pending',
 } as const;
 
-/** Whether `dir` is missing or an empty directory, so a new setup may be written there. */
+/** Tells whether `dir` is missing or an empty directory, so a new setup may be written there. */
 export function isEmptyDirectory(dir: string): boolean {
   return !existsSync(dir) || readdirSync(dir).length === 0;
 }

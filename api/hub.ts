@@ -55,7 +55,7 @@ interface PendingEnvelope {
 /**
  * A running hub: the log store, the sequencer that appends to it and the registry state folded
  * from its entries. Submissions are checked against the registry rules at integration time, in
- * log order, so each one sees the state its index will have.
+ * log order, so each one is checked against the state its index will have.
  */
 export class Hub {
   readonly origin: string;
@@ -175,7 +175,7 @@ export class Hub {
     };
   }
 
-  /** The checkpoint note with every cosignature collected for its size so far. */
+  /** Returns the checkpoint note with every cosignature collected for its size so far. */
   async checkpointWithCosignatures(checkpoint: StoredCheckpoint): Promise<string> {
     const lines = await this.reader.cosignatures(checkpoint.size);
     return lines.length === 0 ? checkpoint.note : checkpoint.note + lines.map((l) => l + '\n').join('');
@@ -318,7 +318,7 @@ class EntryHandler implements BatchHandler<PendingEnvelope> {
   }
 }
 
-/** Whether an error means the client may retry the same request later. */
+/** Tells whether an error means the client may retry the same request later. */
 export function isRetryableSubmitError(error: unknown): boolean {
   return error instanceof SequencerError && ['pool_full', 'commit_failed', 'storage_unavailable'].includes(error.code);
 }

@@ -1,8 +1,8 @@
 /**
  * The hub's application index keys in the log store. Each maps to an entry index and is
  * written in the same atomic batch as the entry:
- * - `d/<32-byte dedup hash>`: the envelope without `loggedAt`, so a retried submission is
- *   answered with its existing receipt;
+ * - `d/<32-byte dedup hash>`: the envelope without `loggedAt`, so a retried submission
+ *   gets its existing receipt;
  * - `n/<actor>\n<nonce>`: each `(actor, nonce)` pair, so a replayed nonce is rejected;
  * - `h/<document sha256 hex>/<index as 14 hex digits>`: every entry naming a document, so
  *   its history is one prefix scan in log order;
@@ -61,7 +61,7 @@ export function entryIndexKeys(
   ];
 }
 
-/** The documents an entry is about: its own hash, or the document of the exchange it names. */
+/** Returns the documents an entry is about: its own hash, or the document of the exchange it names. */
 export function documentsNamedBy(registry: Registry, envelope: SignedEnvelope): string[] {
   const body = envelope.body as unknown as Record<string, unknown>;
   if (envelope.kind === 'document.register') return [body.sha256 as string];

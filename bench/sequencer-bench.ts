@@ -14,7 +14,7 @@ import { openSequencer, type BatchHandler } from '../ledger/sequencer.js';
 import type { LogStorage } from '../ledger/storage.js';
 import { rate, timed } from './measure.js';
 
-/** Submitters that each wait for their answer before sending the next entry: enough to fill batches. */
+/** Submitters that each wait for their receipt before sending the next entry: enough to fill batches. */
 const SUBMITTERS = 4096;
 const BATCH_SIZE = 256;
 // A second LevelDB run with larger batches shows how much of the gap is the synced write per batch.

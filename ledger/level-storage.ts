@@ -78,9 +78,9 @@ export async function openLevelStorage(location: string, options: LevelStorageOp
     valueEncoding: 'buffer',
     createIfMissing,
     // Each commit writes an entry bundle of up to ~150 KB. With LevelDB's 4 MiB write buffer and
-    // 2 MiB tables that data is flushed and compacted again every few dozen commits; 32 MiB of
+    // 2 MiB tables, that data is flushed and compacted again every few dozen commits. 32 MiB of
     // each took the sequencer from ~56k to ~93k appends/s on 500k entries (npm run bench on the
-    // 2-core development machine), for up to two 32 MiB memtables of memory.
+    // 2-core development machine). The cost is up to two 32 MiB memtables of memory.
     writeBufferSize: WRITE_BUFFER_SIZE,
     maxFileSize: MAX_TABLE_FILE_SIZE,
   });
@@ -113,7 +113,7 @@ class LevelStorage implements LogStorage {
   #closed = false;
   // The latest checkpoint as of the last commit. LevelDB's lock makes this handle the store's only
   // writer, so the copy in memory stays equal to the stored one and reads need no LevelDB call.
-  // Commits run one at a time, so the checkpoint order check sees the previous commit's size.
+  // Commits run one at a time, so the checkpoint order check reads the previous commit's size.
   #latest: StoredCheckpoint | undefined;
   #commits: Promise<void> = Promise.resolve();
 

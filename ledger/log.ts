@@ -22,7 +22,7 @@ import { TILE_WIDTH, TileTree, tileHashReader, tileWidth } from './tile.js';
 export interface LogReaderOptions {
   /**
    * Maximum tiles kept in memory, each with its interior hashes (up to 16 KiB); default 4096,
-   * about 64 MiB, which holds every level-0 tile of a log of one million entries.
+   * about 64 MiB, enough for every level-0 tile of a log of one million entries.
    */
   tileCacheSize?: number;
   /** Maximum full entry bundles kept in memory; default 64. */
@@ -163,7 +163,7 @@ export class LogReader {
   }
 
   /**
-   * Reads a tile with its interior hashes, from the cache when it holds the tile at `width` or
+   * Reads a tile with its interior hashes, from the cache when it contains the tile at `width` or
    * wider. A partial tile may be cached too: its first W hashes never change once written, and a
    * request for a width it lacks reads the store again.
    */

@@ -259,7 +259,7 @@ async function readCheckedTile(
 
 /**
  * The hashes of one tile with every interior node above them, so that a proof reading many
- * subtrees of the same tile hashes each node once. Level k holds the roots of the complete
+ * subtrees of the same tile hashes each node once. Level k contains the roots of the complete
  * subtrees of 2^k tile hashes; a partial tile has no node that would cover hashes it lacks.
  */
 export class TileTree {

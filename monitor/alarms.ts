@@ -44,7 +44,7 @@ export interface Alarm {
   evidence: AlarmEvidence;
 }
 
-/** Where raised alarms go besides the monitor's own record of them. */
+/** The destinations of raised alarms besides the monitor's own record of them. */
 export interface AlarmSink {
   raise(alarm: Alarm): Promise<void>;
 }

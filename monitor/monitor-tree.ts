@@ -50,7 +50,7 @@ export interface CatchUpOptions {
   /** The verified tree to extend. */
   range: CompactRange;
   target: { size: number; rootHash: Uint8Array };
-  /** Entries already verified in the bundle that holds `range.size`, when it is partial. */
+  /** Entries already verified in the bundle that contains `range.size`, when it is partial. */
   verifiedEdgeEntries: readonly Uint8Array[];
   /** Nodes to keep (by "level/index") when the append creates them; filled in place. */
   keepNodes: { wanted: ReadonlySet<string>; found: Record<string, Uint8Array> };

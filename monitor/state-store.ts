@@ -22,7 +22,7 @@ export interface AcceptedCheckpoint {
   note: string;
   /** Roots of the complete subtrees of the right edge at `size`, for consistency proofs from it. */
   edge: Uint8Array[];
-  /** Where it was first served. */
+  /** The source that first served it. */
   source: string;
   /** Milliseconds since the Unix epoch. */
   acceptedAt: number;
