@@ -53,10 +53,14 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   duplicate_participant: 400,
   key_reused: 400,
   stale_signature: 400,
+  invalid_document_hash: 400,
   // Too large.
   body_too_large: 413,
   json_too_large: 413,
   leaf_too_large: 413,
+  document_too_large: 413,
+  // The document store is at its quota or the disk is full: retry once documents are purged.
+  storage_full: 507,
   unsupported_media_type: 415,
   // Not found.
   not_found: 404,
@@ -99,6 +103,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   log_failed: 503,
   log_time_regressed: 503,
   verify_busy: 503,
+  busy: 503,
   // A fault of the hub itself.
   internal_error: 500,
+  document_corrupt: 500,
 };
