@@ -297,7 +297,9 @@ function cosignedMessage(timestamp: bigint, text: Uint8Array): Uint8Array {
 /**
  * Returns a signer. Type 0x01 signs the text with Ed25519. Type 0x04 writes a cosignature/v1:
  * the u64 big-endian timestamp then the Ed25519 signature over the cosigned message. `clock`
- * returns the Unix time in seconds (default: now); the timestamp must not be 0.
+ * returns the Unix time in seconds (default: now). c2sp.org/tlog-cosignature defines the
+ * timestamp as the POSIX time at which the cosignature is generated, so a clock that returns 0
+ * or less (or a fraction) is a broken clock: signing throws NoteError `invalid_timestamp`.
  */
 export function noteSigner(key: PrivateKey, clock: () => number = () => Math.floor(Date.now() / 1000)): NoteSigner {
   checkKeyType(key.type, 'invalid_private_key');
@@ -338,7 +340,10 @@ export function noteVerifier(vkey: string | VerifierKey): NoteVerifier {
     verify(text, signature) {
       if (signature.length !== TIMESTAMP_SIZE + ED25519_SIG_SIZE) return false;
       const timestamp = new DataView(signature.buffer, signature.byteOffset).getBigUint64(0);
-      // tlog-cosignature caps the timestamp at 2^63 - 1.
+      // c2sp.org/tlog-cosignature caps the timestamp at 2^63 - 1 and sets no lower bound for
+      // cosignature/v1, so 0 verifies. Only its ML-DSA-44 subtree form gives 0 a meaning ("no
+      // claim to be the largest tree seen"). Verifiers MAY reject future times; this one does
+      // not, because it has no clock, and a witness policy may compare the time itself.
       if (timestamp >= 1n << 63n) return false;
       return verifyWith(publicKey, cosignedMessage(timestamp, text), signature.subarray(TIMESTAMP_SIZE));
     },
@@ -457,12 +462,14 @@ export function addSignatures(note: string, lines: string): string {
 }
 
 /**
- * Parses a note and checks its signatures (c2sp.org/signed-note). A signature whose name and key
- * ID both match a verifier must verify, else NoteError `invalid_signature`; others are returned
- * as unverified. Without any verified signature it throws `no_verified_signature`; two verifiers
- * with the same name and ID throw `ambiguous_key`. Repeated signatures by one key are kept once.
+ * Parses a note and checks every signature line whose name and key ID both match a verifier
+ * (c2sp.org/signed-note): such a line must verify, else NoteError `invalid_signature` rejects the
+ * whole note, even when another key verified. Lines of other keys are returned as unverified.
+ * Unlike {@link openNote} it does not require a verified signature, so a caller that checked
+ * the log's signature can also check the lines of every witness it trusts. Two verifiers with the
+ * same name and ID throw `ambiguous_key`. Repeated signatures by one key are kept once.
  */
-export function openNote(
+export function verifyKnownSignatures(
   note: string,
   verifiers: readonly NoteVerifier[],
 ): { text: string; verified: NoteSignature[]; unverified: NoteSignature[] } {
@@ -497,8 +504,20 @@ export function openNote(
     seen.add(key);
     verified.push(signature);
   }
-  if (verified.length === 0) {
+  return { text, verified, unverified };
+}
+
+/**
+ * Parses a note and checks its signatures like {@link verifyKnownSignatures}, then requires at
+ * least one verified signature, else NoteError `no_verified_signature`.
+ */
+export function openNote(
+  note: string,
+  verifiers: readonly NoteVerifier[],
+): { text: string; verified: NoteSignature[]; unverified: NoteSignature[] } {
+  const opened = verifyKnownSignatures(note, verifiers);
+  if (opened.verified.length === 0) {
     throw new NoteError('no_verified_signature', 'note has no signature from a known key');
   }
-  return { text, verified, unverified };
+  return opened;
 }

@@ -1,5 +1,6 @@
 import { openCheckpoint, type Checkpoint } from '../ledger/checkpoint.js';
 import type { NoteVerifier } from '../ledger/note.js';
+import { checkKnownCosignatures, witnessVerifiers } from './checkpoint-keys.js';
 import { decodeLeaf, type LoggedEnvelope } from '../registry/envelope.js';
 import { fetchLog, type LogFetcher } from '../verifier/log-fetch.js';
 import { logViewFromEntries, type LogView } from '../verifier/log-view.js';
@@ -39,8 +40,10 @@ export async function readVerifiedLog(fetcher: LogFetcher, logKey: NoteVerifier,
 /**
  * Verifies entries against a checkpoint note: the note's signature by `logKey` (with its origin
  * as the key name), the root over exactly `checkpoint.size` entries, and the registry replay.
- * The note and the entries are attacker-controlled.
- * @throws NoteError from openCheckpoint, VerificationError `invalid_log` from logViewFromEntries.
+ * A cosignature line of a policy witness that does not verify rejects the note
+ * (c2sp.org/signed-note). The note and the entries are attacker-controlled.
+ * @throws NoteError from openCheckpoint, `invalid_signature` for such a cosignature,
+ *   VerificationError `invalid_log` from logViewFromEntries.
  */
 export function verifyLogEntries(note: string, entries: readonly Uint8Array[], logKey: NoteVerifier, policy?: TlogPolicy): VerifiedLog {
   const { checkpoint } = openCheckpoint(note, logKey, logKey.name);
@@ -49,5 +52,7 @@ export function verifyLogEntries(note: string, entries: readonly Uint8Array[], l
   const envelopes = entries.map((entry) => decodeLeaf(entry));
   const witnessSet = view.state.witnessesAt(checkpoint.size - 1);
   const effective = policy ?? policyFromWitnesses(witnessSet?.witnesses ?? [], witnessSet?.witnessQuorum ?? 0);
+  const policyWitnesses = effective.witnesses.map((witness) => ({ name: witness.name, key: witness.vkey }));
+  checkKnownCosignatures(note, logKey, witnessVerifiers(policyWitnesses, logKey));
   return { note, checkpoint, view, envelopes, entries, witnesses: evaluateTlogPolicy(note, effective) };
 }

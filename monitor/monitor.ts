@@ -18,6 +18,7 @@ import type { NoteVerifier } from '../ledger/note.js';
 import { assembleProof, consistencyPlan, verifyConsistency } from '../ledger/proof.js';
 import { decodeBundle } from '../ledger/bundle.js';
 import { TILE_WIDTH } from '../ledger/tile.js';
+import { checkKnownCosignatures, witnessVerifiers } from './checkpoint-keys.js';
 import { alarmKey, type Alarm, type AlarmCode, type AlarmEvidence, type AlarmSink } from './alarms.js';
 import { FetchError, HttpReader } from './monitor-http.js';
 import { comparePeerCheckpoint, type PeerVerdict } from './monitor-peers.js';
@@ -87,6 +88,8 @@ export class Monitor {
   // Peer checkpoints larger than the verified tree, checked again once the tree reaches them.
   readonly #aheadOfUs = new Map<string, string>();
   #raised: Alarm[] = [];
+  // Verifiers of the replayed registry's witnesses, rebuilt when the replay moves on.
+  #witnesses: { replayedSize: number; verifiers: NoteVerifier[] } | undefined;
 
   private constructor(
     options: MonitorOptions,
@@ -209,20 +212,37 @@ export class Monitor {
     await this.#advance(note, opened, source);
   }
 
-  /** Opens a checkpoint with the log key; raises `bad_signature` and returns undefined if it fails. */
+  /**
+   * Opens a checkpoint with the log key and checks the cosignature of every witness in the
+   * replayed registry. Raises `bad_signature` and returns undefined if either fails.
+   * NOTE: the witness set is the one at the replayed size, so a witness added in entries not yet
+   * replayed is checked from the next checkpoint on.
+   */
   async #openSigned(note: string, source: string): Promise<{ size: number; rootHash: Uint8Array } | undefined> {
     try {
       const { checkpoint } = openCheckpoint(note, this.#options.logKey, this.origin);
+      checkKnownCosignatures(note, this.#options.logKey, this.#knownWitnesses());
       return checkpoint;
     } catch (error) {
       if (!(error instanceof NoteError)) throw error;
-      await this.#raise('bad_signature', `checkpoint from ${source} does not open with the log key: ${error.message}`, source, {
+      await this.#raise('bad_signature', `checkpoint from ${source} is rejected: ${error.message}`, source, {
         servedNote: note,
         errorCode: error.code,
         logKey: `${this.#options.logKey.name}+${this.#options.logKey.keyId.toString(16).padStart(8, '0')}`,
+        witnessKeys: this.#knownWitnesses().map((key) => `${key.name}+${key.keyId.toString(16).padStart(8, '0')}`),
       });
       return undefined;
     }
+  }
+
+  #knownWitnesses(): NoteVerifier[] {
+    const replay = this.#replay;
+    if (replay === undefined) return [];
+    if (this.#witnesses?.replayedSize !== replay.size) {
+      const set = replay.registry.state.witnessesAt();
+      this.#witnesses = { replayedSize: replay.size, verifiers: witnessVerifiers(set?.witnesses ?? [], this.#options.logKey) };
+    }
+    return this.#witnesses.verifiers;
   }
 
   /** Verifies the hub's log up to a new, larger checkpoint and accepts it. */

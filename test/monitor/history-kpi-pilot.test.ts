@@ -460,3 +460,44 @@ describe('readVerifiedLog on a changed bundle', () => {
     await expect(readVerifiedLog(fetcher, logKey)).rejects.toMatchObject({ code: 'invalid_log' });
   });
 });
+
+describe('readVerifiedLog on a changed cosignature', () => {
+  /**
+   * Returns a fetcher of the pilot hub that serves its newest cosigned checkpoint as `/checkpoint`, with
+   * `change` applied to its last signature line.
+   */
+  function fetcherChangingLastLine(change: (line: string) => string): LogFetcher {
+    return {
+      text: async (resource) => {
+        if (resource !== '/checkpoint') return (await fetch(url + resource)).text();
+        const text = await (await fetch(`${url}/v1/checkpoints/witnessed`)).text();
+        const lines = text.slice(0, -1).split('\n');
+        lines[lines.length - 1] = change(lines[lines.length - 1]!);
+        return `${lines.join('\n')}\n`;
+      },
+      bytes: async (resource) => new Uint8Array(await (await fetch(url + resource)).arrayBuffer()),
+    };
+  }
+
+  it('when a witness cosignature does not verify, it rejects the checkpoint', async () => {
+    const logKey = noteVerifier(readFileSync(vkeyFile, 'utf8').trim());
+    const flipped = fetcherChangingLastLine((line) => {
+      const space = line.lastIndexOf(' ');
+      const bytes = Buffer.from(line.slice(space + 1), 'base64');
+      bytes[bytes.length - 1]! ^= 1;
+      return `${line.slice(0, space + 1)}${bytes.toString('base64')}`;
+    });
+    const served = await (await fetch(`${url}/v1/checkpoints/witnessed`)).text();
+    expect(parseNote(served).signatures.length).toBeGreaterThan(1);
+    await expect(readVerifiedLog(fetcherChangingLastLine((line) => line), logKey)).resolves.toBeDefined();
+    await expect(readVerifiedLog(flipped, logKey)).rejects.toMatchObject({ code: 'invalid_signature' });
+  });
+
+  it('when a cosignature line is from an unknown witness, it is ignored', async () => {
+    const logKey = noteVerifier(readFileSync(vkeyFile, 'utf8').trim());
+    // A line of another name, which no policy witness has, with the last line's bytes.
+    const renamed = fetcherChangingLastLine((line) => `— witness:ZZ ${line.slice(line.lastIndexOf(' ') + 1)}`);
+    const verified = await readVerifiedLog(renamed, logKey);
+    expect(verified.checkpoint.size).toBeGreaterThan(0);
+  });
+});
