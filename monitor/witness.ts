@@ -101,7 +101,7 @@ export class Witness {
       let cosignatureLine = '';
       await this.#store.update(origin, (current) => {
         checkAgainstStored(current, request.oldSize, request.proof, checkpoint);
-        cosignatureLine = signatureLine(this.#signer, Buffer.from(text, 'utf8'));
+        cosignatureLine = cosign(this.#signer, Buffer.from(text, 'utf8'));
         const note = `${text}\n${logSignatures.map(formatSignatureLine).join('')}${cosignatureLine}`;
         return { origin, size, rootHash: checkpoint.rootHash, note } satisfies WitnessRecord;
       });
@@ -209,8 +209,18 @@ function parseSubmittedCheckpoint(text: string): Checkpoint {
   return parseCheckpoint(text);
 }
 
-function signatureLine(signer: NoteSigner, text: Uint8Array): string {
-  return formatSignatureLine({ name: signer.name, keyId: signer.keyId, signature: signer.sign(text) });
+/**
+ * Signs the cosignature line. c2sp.org/tlog-cosignature defines the timestamp as the POSIX time
+ * at which the cosignature is generated, so a clock at or before the epoch is a fault of this
+ * witness: it responds with 500 and, because this runs inside the compare-and-store, stores nothing.
+ */
+function cosign(signer: NoteSigner, text: Uint8Array): string {
+  try {
+    return formatSignatureLine({ name: signer.name, keyId: signer.keyId, signature: signer.sign(text) });
+  } catch (error) {
+    if (!(error instanceof NoteError) || error.code !== 'invalid_timestamp') throw error;
+    throw new WitnessError(500, 'invalid_clock', `witness clock is invalid: ${error.message}`, { cause: error });
+  }
 }
 
 /** Formats "— <name> <base64(key ID ‖ signature)>\n" (c2sp.org/signed-note). */
