@@ -275,13 +275,20 @@ export class DocumentStore {
   /** Gives a finished upload its final name, under the lock of its hash. */
   async #commitFile(commit: PendingCommit): Promise<void> {
     const temporaryPath = join(this.dir, commit.temporaryName);
+    const finalPath = join(this.dir, storedFileName(commit.sha256));
     await this.#locks.run(commit.sha256, async () => {
+      const known = this.#index.get(commit.sha256);
+      if (known !== undefined && !(await isPresent(finalPath))) {
+        // Removed outside the store: forget it, so this upload restores the file.
+        this.#index.delete(commit.sha256);
+        this.#committedBytes -= known.size;
+      }
       if (this.#index.has(commit.sha256)) {
         // The same bytes are stored already: a retry, or another exchange of the same PDF.
         await removeFile(temporaryPath);
         this.#reservedBytes -= commit.takeReservation();
       } else {
-        await rename(temporaryPath, join(this.dir, storedFileName(commit.sha256)));
+        await rename(temporaryPath, finalPath);
         // The file is visible from here on, so it counts as stored even if the sync fails.
         this.#index.set(commit.sha256, { size: commit.size, storedAt: commit.storedAt });
         this.#reservedBytes -= commit.takeReservation();
@@ -308,7 +315,17 @@ function corrupt(
   );
 }
 
-/** Reads `size` bytes from the start of the file; a file that ends early is corrupt. */
+async function isPresent(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Reads `size` bytes from the start of the file, or fewer when it ends early (then `read` reports it corrupt). */
 async function readExactly(handle: FileHandle, size: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -436,6 +436,16 @@ describe('corruption', () => {
     expect(await documents.delete(sha256)).toBe(true);
     expect(documents.usedBytes).toBe(0);
   });
+
+  it('commit restores a removed file', async () => {
+    const documents = await openStore();
+    const bytes = pdfBytes(100, 1);
+    const sha256 = await store(documents, bytes);
+    rmSync(path.join(dir, `${sha256}.pdf`));
+    expect(await store(documents, bytes)).toBe(sha256);
+    expect(await documents.read(sha256)).toEqual(bytes);
+    expect(documents.usedBytes).toBe(100);
+  });
 });
 
 describe('concurrency bound', () => {
