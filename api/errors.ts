@@ -54,6 +54,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   key_reused: 400,
   stale_signature: 400,
   invalid_document_hash: 400,
+  content_digest_missing: 400,
+  content_digest_mismatch: 400,
   // Too large.
   body_too_large: 413,
   json_too_large: 413,
@@ -70,6 +72,12 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   unknown_actor: 401,
   key_mismatch: 401,
   actor_revoked: 401,
+  signature_missing: 401,
+  signature_invalid: 401,
+  signature_stale: 401,
+  signature_replayed: 401,
+  unknown_key: 401,
+  key_revoked: 401,
   // The signer may not make this entry.
   wrong_country: 403,
   wrong_signer: 403,
