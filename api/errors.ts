@@ -53,6 +53,11 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   duplicate_participant: 400,
   key_reused: 400,
   stale_signature: 400,
+  invalid_multipart: 400,
+  invalid_channel: 400,
+  document_missing: 400,
+  exchange_id_mismatch: 400,
+  invalid_webhook_url: 400,
   invalid_document_hash: 400,
   content_digest_missing: 400,
   content_digest_mismatch: 400,
@@ -66,6 +71,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   unsupported_media_type: 415,
   // Not found.
   not_found: 404,
+  exchange_not_found: 404,
   route_not_found: 404,
   // The signer is not who it claims to be.
   invalid_signature: 401,
@@ -84,6 +90,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   not_receiver: 403,
   not_sender: 403,
   not_party: 403,
+  actor_mismatch: 403,
+  not_your_inbox: 403,
   self_approval: 403,
   // The entry conflicts with what the log already holds.
   replayed_nonce: 409,
@@ -96,6 +104,11 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   exchange_exists: 409,
   exchange_acknowledged: 409,
   exchange_purged: 409,
+  not_delivered: 409,
+  use_exchange_endpoint: 409,
+  // The exchange's PDF is no longer served; its hash and history stay on the log.
+  exchange_withdrawn: 410,
+  document_purged: 410,
   duplicate_approval: 409,
   request_closed: 409,
   key_unchanged: 409,
@@ -112,6 +125,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   log_time_regressed: 503,
   verify_busy: 503,
   busy: 503,
+  signature_before_start: 503,
   // A fault of the hub itself.
   internal_error: 500,
   document_corrupt: 500,

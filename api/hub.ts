@@ -64,12 +64,14 @@ export class Hub {
   readonly registry: Registry;
   readonly #storage: LogStorage;
   readonly #sequencer: Sequencer<PendingEnvelope>;
+  readonly #clock: SequencerClock;
 
   private constructor(
     logKey: PrivateKey,
     storage: LogStorage,
     registry: Registry,
     sequencer: Sequencer<PendingEnvelope>,
+    clock: SequencerClock,
   ) {
     this.origin = logKey.name;
     this.vkey = verifierKeyOf(logKey);
@@ -77,6 +79,12 @@ export class Hub {
     this.reader = new LogReader(storage);
     this.registry = registry;
     this.#sequencer = sequencer;
+    this.#clock = clock;
+  }
+
+  /** The hub's time in epoch milliseconds: the clock its entries are logged by. */
+  now(): number {
+    return this.#clock.now();
   }
 
   /**
@@ -95,11 +103,12 @@ export class Hub {
     try {
       const registry = new Registry();
       const handler = new EntryHandler(storage, registry);
+      const clock = monotonicClock(options.clock ?? systemClock, () => registry.state.lastLoggedAt ?? 0);
       const sequencer = await openSequencer(storage, noteSigner(logKey), handler, {
         origin: logKey.name,
         batchSize: options.batchSize,
         batchInterval: options.batchInterval,
-        clock: monotonicClock(options.clock ?? systemClock, () => registry.state.lastLoggedAt ?? 0),
+        clock,
       });
       await replayEntries(storage, registry, sequencer.size, {
         onIndexKeyProblem: (problem) => {
@@ -110,7 +119,7 @@ export class Hub {
           );
         },
       });
-      const hub = new Hub(logKey, storage, registry, sequencer);
+      const hub = new Hub(logKey, storage, registry, sequencer, clock);
       if (sequencer.size === 0) {
         // The startup check found no data at all, so the store is new or was emptied.
         if (!creating) throw storeMissingError(options.dataDir, 'is empty');
@@ -151,6 +160,11 @@ export class Hub {
       rootHash: sequenced.rootHash,
       note: sequenced.checkpoint,
     });
+  }
+
+  /** Tells whether this exact envelope (same signature) is already logged. */
+  async isLogged(envelope: SignedEnvelope): Promise<boolean> {
+    return (await this.#storage.readIndexKey(dedupIndexKey(envelopeDedupKey(envelope)))) !== undefined;
   }
 
   /** Builds the receipt of entry `index` against `checkpoint` (default: the latest). */

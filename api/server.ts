@@ -16,6 +16,7 @@ import { registerDecimalParamCheck } from './decimal-params.js';
 import { ApiError, STATUS_BY_CODE } from './errors.js';
 import type { Hub } from './hub.js';
 import { registerEntryRoutes } from './routes/entries.js';
+import { registerExchangeRoutes, type ExchangeRouteOptions } from './routes/exchanges.js';
 import { registerLogRoutes } from './routes/log.js';
 import { registerProofRoutes } from './routes/proofs.js';
 import { registerRegistryRoutes } from './routes/registry.js';
@@ -24,6 +25,8 @@ import { registerVerifyRoutes } from './routes/verify.js';
 
 export interface ServerOptions {
   logger?: Logger | boolean;
+  /** The document-exchange routes; without them the hub serves the log only. */
+  exchanges?: ExchangeRouteOptions;
 }
 
 /** Body limit of routes that set none; POST /v1/entries sets its own. */
@@ -87,6 +90,7 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
   registerProofRoutes(app, hub);
   registerRegistryRoutes(app, hub);
   registerVerifyRoutes(app, hub);
+  if (options.exchanges !== undefined) await registerExchangeRoutes(app, options.exchanges);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

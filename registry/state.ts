@@ -219,6 +219,14 @@ export class RegistryState {
     return this.tables.exchange.at(exchangeId, index);
   }
 
+  /** Yields every exchange as of `index`, in the log order of their `exchange.send` entries. */
+  *exchanges(index = LATEST): Generator<ExchangeRecord> {
+    for (const exchangeId of this.tables.exchange.keys()) {
+      const record = this.tables.exchange.at(exchangeId, index);
+      if (record !== undefined) yield record;
+    }
+  }
+
   /** The approval request logged at `requestIndex`, as of `index`. */
   requestAt(requestIndex: number, index = LATEST): ApprovalRequest | undefined {
     return this.tables.request.at(String(requestIndex), index);

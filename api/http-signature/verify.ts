@@ -184,7 +184,14 @@ export class RequestVerifier {
       throw stale(`signature created ${created} is older than ${this.windowMs / 1000} s at the hub's time ${formatMs(now)}`);
     }
     if (createdMs < this.acceptFrom) {
-      throw stale(`signature created ${created} is before ${formatMs(this.acceptFrom)}, when the hub began accepting signatures after its start`);
+      // Not the client's fault: the hub restarted moments ago, and a request signed again shortly is accepted.
+      const retryAfter = Math.max(1, Math.ceil((this.acceptFrom + 1000 - now) / 1000));
+      throw new ApiError(
+        503,
+        'signature_before_start',
+        `signature created ${created} is before ${formatMs(this.acceptFrom)}, when the hub began accepting signatures after its start; sign the request again in ${retryAfter} s`,
+        { retryAfter },
+      );
     }
   }
 

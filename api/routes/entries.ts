@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
 import { MAX_LEAF_SIZE, validateEnvelope } from '../../registry/envelope.js';
+import { checkDirectSubmission } from '../exchanges/direct-entries.js';
 import type { Hub } from '../hub.js';
 import { parseStoredEntry } from '../hub.js';
 import { base64, countSchema, errorSchema } from '../params.js';
@@ -40,6 +41,7 @@ export function registerEntryRoutes(app: FastifyInstance, hub: Hub): void {
     },
     async (request) => {
       const envelope = validateEnvelope(request.body);
+      checkDirectSubmission(hub.registry.state, envelope);
       const receipt = await hub.submit(envelope);
       request.log.info({ index: receipt.index, kind: envelope.kind, actor: envelope.actor }, 'entry logged');
       return {

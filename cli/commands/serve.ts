@@ -9,6 +9,7 @@ import { LedgerError } from '../../ledger/errors.js';
 import { CliError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { parseCount } from '../numbers.js';
+import { EXCHANGE_FLAG_HELP, openServeExchanges, type ExchangeFlags } from './serve-exchanges.js';
 
 interface ServeOptions {
   data: string;
@@ -18,6 +19,8 @@ interface ServeOptions {
   batchInterval?: string;
   witness: string[];
 }
+
+type ServeFlags = ServeOptions & ExchangeFlags;
 
 export function registerServe(program: Command): void {
   program
@@ -39,12 +42,17 @@ export function registerServe(program: Command): void {
       (url: string, previous: string[]) => [...previous, url],
       [],
     )
-    .action(async (options: ServeOptions) => {
+    .option('--operator-key <file>', EXCHANGE_FLAG_HELP.operatorKey)
+    .option('--max-document-size <MiB>', EXCHANGE_FLAG_HELP.maxDocumentSize, '20')
+    .option('--storage-quota <MiB>', EXCHANGE_FLAG_HELP.storageQuota, '10240')
+    .option('--retention <days>', EXCHANGE_FLAG_HELP.retention, '14')
+    .option('--collection-limit <days>', EXCHANGE_FLAG_HELP.collectionLimit, '30')
+    .action(async (options: ServeFlags) => {
       await runServe(options);
     });
 }
 
-async function runServe(options: ServeOptions): Promise<void> {
+async function runServe(options: ServeFlags): Promise<void> {
   const logger = createLogger();
   const port = parseCount(options.port, '--port');
   if (port > 65535) throw new UsageError(`--port ${port} must be at most 65535`);
@@ -77,11 +85,19 @@ async function runServe(options: ServeOptions): Promise<void> {
     }
     throw error;
   }
-  const app = await buildServer(hub, { logger });
+  let exchanges;
+  try {
+    exchanges = await openServeExchanges(hub, options.data, options, logger);
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
+  const app = await buildServer(hub, { logger, exchanges: exchanges?.routes });
   const pusher = new WitnessPusher(hub, { urls: witnessUrls, logger });
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');
     await app.close();
+    await exchanges?.close();
     await pusher.close();
     await hub.close();
     logger.info('stopped');

@@ -37,6 +37,7 @@ export function applyExchangeSend(context: RuleContext<'exchange.send'>): void {
 /** Records the hub's delivery attempt; the operator signs it. */
 export function applyExchangeDeliver(context: RuleContext<'exchange.deliver'>): void {
   const exchange = requireOpenExchange(context, context.body.exchangeId);
+  requireNotWithdrawn(exchange);
   appendStep(context, exchange);
 }
 
@@ -44,6 +45,7 @@ export function applyExchangeDeliver(context: RuleContext<'exchange.deliver'>): 
 export function applyExchangeReceive(context: RuleContext<'exchange.receive'>): void {
   const exchange = requireOpenExchange(context, context.body.exchangeId);
   requireReceiver(context, exchange);
+  requireNotWithdrawn(exchange);
   if (exchange.acknowledged) {
     reject('exchange_acknowledged', `exchange ${exchange.exchangeId} is already acknowledged`, {
       exchangeId: exchange.exchangeId,
@@ -63,7 +65,10 @@ export function applyExchangePurge(context: RuleContext<'exchange.purge'>): void
   appendStep(context, exchange, { purged: true });
 }
 
-/** Records an exception raised by a sender of the from-country or a receiver of the to-country. */
+/**
+ * Records an exception raised by a sender of the from-country or a receiver of the to-country.
+ * Only the sender may withdraw, once, and not after the receiver acknowledged.
+ */
 export function applyExchangeException(context: RuleContext<'exchange.exception'>): void {
   const exchange = requireExchange(context, context.body.exchangeId);
   const country = actorCountry(context.signer.name);
@@ -75,6 +80,20 @@ export function applyExchangeException(context: RuleContext<'exchange.exception'
       actor: context.signer.name,
       exchangeId: exchange.exchangeId,
     });
+  }
+  if (context.body.reason === 'withdrawn') {
+    if (!isSender) {
+      reject('not_sender', `only a sender of ${exchange.send.from} may withdraw exchange ${exchange.exchangeId}`, {
+        actor: context.signer.name,
+        exchangeId: exchange.exchangeId,
+      });
+    }
+    requireNotWithdrawn(exchange);
+    if (exchange.acknowledged) {
+      reject('exchange_acknowledged', `exchange ${exchange.exchangeId} is already acknowledged and cannot be withdrawn`, {
+        exchangeId: exchange.exchangeId,
+      });
+    }
   }
   appendStep(context, exchange);
 }
@@ -113,6 +132,18 @@ function requireOpenExchange(context: RuleContext, exchangeId: string): Exchange
   const exchange = requireExchange(context, exchangeId);
   if (exchange.purged) reject('exchange_purged', `exchange ${exchangeId} is already purged`, { exchangeId });
   return exchange;
+}
+
+function requireNotWithdrawn(exchange: ExchangeRecord): void {
+  const withdrawal = exchange.steps.find(
+    (step) => step.kind === 'exchange.exception' && (step.body as { reason?: string }).reason === 'withdrawn',
+  );
+  if (withdrawal !== undefined) {
+    reject('exchange_withdrawn', `exchange ${exchange.exchangeId} was withdrawn at index ${withdrawal.index}`, {
+      exchangeId: exchange.exchangeId,
+      withdrawnAt: withdrawal.index,
+    });
+  }
 }
 
 function requireReceiver(context: RuleContext, exchange: ExchangeRecord): void {

@@ -292,4 +292,22 @@ describe('documents and exchanges', () => {
     expect(log.codeOf('exchange.exception', exception, 'authority:KG')).toBe('accepted');
     expect(log.codeOf('exchange.exception', exception, 'authority:UZ')).toBe('accepted');
   });
+
+  it('only the sender withdraws, once, and a withdrawn exchange takes no delivery', () => {
+    const log = exchangedLog();
+    const withdraw = { exchangeId: 'ex-1', reason: 'withdrawn' as const, text: 'issued in error' };
+    expect(log.codeOf('exchange.exception', withdraw, 'authority:KG')).toBe('not_sender');
+    expect(log.codeOf('exchange.exception', withdraw, 'authority:UZ')).toBe('accepted');
+    expect(log.codeOf('exchange.exception', withdraw, 'authority:UZ')).toBe('exchange_withdrawn');
+    expect(log.codeOf('exchange.deliver', { exchangeId: 'ex-1', status: 'delivered', attempts: 1 }, 'operator')).toBe('exchange_withdrawn');
+    expect(log.codeOf('exchange.receive', { exchangeId: 'ex-1', acknowledgement: 'positive' }, 'authority:KG')).toBe('exchange_withdrawn');
+    expect(log.codeOf('exchange.purge', { exchangeId: 'ex-1', reason: 'not-collected' }, 'operator')).toBe('accepted');
+  });
+
+  it('an acknowledged exchange cannot be withdrawn', () => {
+    const log = exchangedLog();
+    expect(log.codeOf('exchange.receive', { exchangeId: 'ex-1', acknowledgement: 'positive' }, 'authority:KG')).toBe('accepted');
+    const withdraw = { exchangeId: 'ex-1', reason: 'withdrawn' as const, text: 'too late' };
+    expect(log.codeOf('exchange.exception', withdraw, 'authority:UZ')).toBe('exchange_acknowledged');
+  });
 });

@@ -361,14 +361,16 @@ describe('freshness', () => {
     expect(error.message).toContain('ahead');
   });
 
-  it('when created is before the hub started, it raises signature_stale', async () => {
+  it('when created is before the hub started, it raises signature_before_start', async () => {
     const fixture = new SignatureFixture({ startedAt: T0 - 10_000 });
     const before = await rejectionOf(fixture.verify(await fixture.sign('GET', '/v1/inbox', { created: NOW_SECONDS - 20 })));
-    expect(before.code).toBe('signature_stale');
+    expect(before.code).toBe('signature_before_start');
+    expect(before.statusCode).toBe(503);
+    expect(before.retryAfter).toBeGreaterThanOrEqual(1);
     expect(before.message).toContain('hub began accepting');
     // Within the 5 s skew after the start, the previous run may have accepted the same pair.
     const withinSkew = await rejectionOf(fixture.verify(await fixture.sign('GET', '/v1/inbox', { created: NOW_SECONDS - 8 })));
-    expect(withinSkew.code).toBe('signature_stale');
+    expect(withinSkew.code).toBe('signature_before_start');
     await expect(fixture.verify(await fixture.sign('GET', '/v1/inbox', { created: NOW_SECONDS - 5 }))).resolves.toBeDefined();
   });
 

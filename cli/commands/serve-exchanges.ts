@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { Logger } from 'pino';
+
+import { DATA_FILES } from '../../api/data-dir.js';
+import { openExchanges, type Exchanges } from '../../api/exchanges/setup.js';
+import type { Hub } from '../../api/hub.js';
+import { CliError, UsageError } from '../errors.js';
+import { readPrivateKeyFile } from '../key-files.js';
+
+const MIB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The `ecert serve` flags of the document exchange. */
+export interface ExchangeFlags {
+  operatorKey?: string;
+  maxDocumentSize: string;
+  storageQuota: string;
+  retention: string;
+  collectionLimit: string;
+}
+
+export const EXCHANGE_FLAG_HELP = {
+  operatorKey:
+    "the operator's private key file, which signs the hub's exchange.deliver and exchange.purge entries " +
+    '(default: DIR/dev-keys/operator.key when present; without a key the hub serves no exchange routes)',
+  maxDocumentSize: 'largest PDF an exchange may upload, in MiB',
+  storageQuota: 'total size of the PDFs the hub keeps at once, in MiB',
+  retention: "days a PDF is kept after the receiver's acknowledgement",
+  collectionLimit: 'days a PDF is kept after upload, acknowledged or not',
+} as const;
+
+/**
+ * Opens the hub's document exchange when an operator key is at hand, checking that the key is
+ * the operator key the genesis registered.
+ */
+export async function openServeExchanges(hub: Hub, dataDir: string, flags: ExchangeFlags, logger: Logger): Promise<Exchanges | undefined> {
+  const keyPath = flags.operatorKey ?? join(dataDir, DATA_FILES.devKeys, 'operator.key');
+  if (flags.operatorKey === undefined && !existsSync(keyPath)) {
+    logger.warn('no --operator-key given and no development operator key found: the document-exchange routes are off');
+    return undefined;
+  }
+  const operatorKey = readPrivateKeyFile(keyPath, '--operator-key');
+  const registered = hub.registry.state.actorAt('operator');
+  if (operatorKey.name !== 'operator' || registered === undefined || registered.key.keyId !== operatorKey.keyId) {
+    throw new CliError(
+      `--operator-key ${keyPath} is not the operator key of this log (key ${operatorKey.name}+${operatorKey.keyId.toString(16).padStart(8, '0')}); ` +
+        "give the private key whose verifier key is the genesis's operator",
+    );
+  }
+  return openExchanges(hub, {
+    dataDir,
+    operatorKey,
+    maxDocumentBytes: parsePositive(flags.maxDocumentSize, '--max-document-size') * MIB,
+    storageQuotaBytes: parsePositive(flags.storageQuota, '--storage-quota') * MIB,
+    retentionMs: parsePositive(flags.retention, '--retention') * DAY_MS,
+    collectionLimitMs: parsePositive(flags.collectionLimit, '--collection-limit') * DAY_MS,
+    logger,
+  });
+}
+
+function parsePositive(text: string, flag: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0) || !Number.isFinite(value)) {
+    throw new UsageError(`${flag} ${text} must be a positive number`);
+  }
+  return value;
+}
