@@ -1,8 +1,12 @@
 import { Command } from 'commander';
 
+import { registerAck } from './commands/ack.js';
 import { registerCheckpoint } from './commands/checkpoint.js';
+import { registerException } from './commands/exception.js';
+import { registerFetch } from './commands/fetch.js';
 import { registerFsck } from './commands/fsck.js';
 import { registerHistory } from './commands/history.js';
+import { registerInbox } from './commands/inbox.js';
 import { registerInit } from './commands/init.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerKpi } from './commands/kpi.js';
@@ -11,6 +15,7 @@ import { registerPilot } from './commands/pilot.js';
 import { registerProof } from './commands/proof.js';
 import { registerReceipt } from './commands/receipt.js';
 import { registerSchemas } from './commands/schemas.js';
+import { registerSend } from './commands/send.js';
 import { registerServe } from './commands/serve.js';
 import { registerSign } from './commands/sign.js';
 import { registerSubmit } from './commands/submit.js';
@@ -43,6 +48,11 @@ export function buildProgram(): Command {
   registerSign(program);
   registerWitness(program);
   registerMonitor(program);
+  registerSend(program);
+  registerInbox(program);
+  registerFetch(program);
+  registerAck(program);
+  registerException(program);
   // Subcommands inherit exitOverride only when set on each; usage errors then exit 2.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,0 +1,42 @@
+import { Option, type Command } from 'commander';
+
+import { EXCEPTION_REASONS, type ExchangeExceptionBody } from '../../registry/kinds/exchange.js';
+import { checkExchangeId, openActorClient, signRecord, type ActorFlags, type EntryReceipt } from '../signed-hub-client.js';
+
+interface ExceptionOptions extends ActorFlags {
+  reason: ExchangeExceptionBody['reason'];
+  text: string;
+  json?: boolean;
+}
+
+export function registerException(program: Command): void {
+  program
+    .command('exception')
+    .summary('raise a query, resend, withdrawal or rejection on an exchange')
+    .description(
+      'Signs an exchange.exception and posts it to /v1/exchanges/<id>/exceptions. The sender or the\n' +
+        'receiver may raise query, resend or rejected; only the sender may raise withdrawn. Prints the\n' +
+        'entry index. Exits 1 when the hub rejects the request, 2 on a usage error.',
+    )
+    .argument('<exchange-id>', 'the exchange concerned')
+    .addOption(new Option('--reason <reason>', 'the exception').choices(EXCEPTION_REASONS).makeOptionMandatory())
+    .requiredOption('--text <text>', 'explanation for the other party, up to 2000 characters')
+    .requiredOption('--key <file>', "the authority's private key file (its name is the actor)")
+    .option('--hub <url>', 'hub base URL', 'http://127.0.0.1:8080')
+    .option('--json', 'print the result as JSON')
+    .action(async (exchangeId: string, options: ExceptionOptions) => {
+      await runException(exchangeId, options);
+    });
+}
+
+async function runException(exchangeId: string, options: ExceptionOptions): Promise<void> {
+  checkExchangeId(exchangeId, 'exchange ID');
+  const actor = openActorClient(options);
+  const envelope = signRecord(actor, 'exchange.exception', { exchangeId, reason: options.reason, text: options.text }, { '/text': '--text' });
+  const receipt = await actor.client.postJson<EntryReceipt>(`/v1/exchanges/${exchangeId}/exceptions`, envelope);
+  if (options.json) {
+    process.stdout.write(JSON.stringify({ exchangeId, reason: options.reason, index: receipt.index }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(`exception ${options.reason} on exchange ${exchangeId} logged at index ${receipt.index}\n`);
+}
