@@ -2,7 +2,7 @@
  * Entry point of `npm run bench`: runs the ledger benchmarks in one process (the tree builds each
  * in a child of their own) and the PDF verification benchmark, prints a table and writes every
  * number as JSON.
- *   npm run bench -- [--only sequencer,proofs,build,pdf] [--size N] [--out FILE]
+ *   npm run bench -- [--only sequencer,proofs,build,pdf,exchange] [--size N] [--out FILE]
  */
 import { writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -10,13 +10,14 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { benchBuild, type BuildResult } from './build-bench.js';
 import { entryLengths, makeEntryPool } from './entries.js';
+import { benchExchange, exchangeRows, type ExchangeResult } from './exchange-bench.js';
 import { describeMachine } from './machine.js';
 import { benchPdfVerify, pdfVerifyRows, type PdfVerifyResult } from './pdf-verify-bench.js';
 import { benchProofs, type ProofResult } from './proof-bench.js';
 import { buildRows, formatTable, proofRows, sequencerRows, type Row } from './report.js';
 import { benchSequencer, type SequencerResult } from './sequencer-bench.js';
 
-const BENCHMARKS = ['sequencer', 'proofs', 'build', 'pdf'] as const;
+const BENCHMARKS = ['sequencer', 'proofs', 'build', 'pdf', 'exchange'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const DEFAULT_SIZE = 1_000_000;
@@ -35,6 +36,7 @@ interface Results {
   proofs?: ProofResult;
   build?: BuildResult;
   pdf?: PdfVerifyResult;
+  exchange?: ExchangeResult;
   loadAverageAtEnd?: number[];
 }
 
@@ -103,6 +105,11 @@ async function main(): Promise<void> {
     console.log('pdf: signing a 150 KB and a 5 MB document with RSA-2048 and ECDSA P-256 keys...');
     results.pdf = await benchPdfVerify();
     rows.push(...pdfVerifyRows(results.pdf));
+  }
+  if (only.has('exchange')) {
+    console.log('exchange: 200 KB exchanges over HTTP against `ecert serve` in a child process, at two batch intervals...');
+    results.exchange = await benchExchange();
+    rows.push(...exchangeRows(results.exchange));
   }
 
   results.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100);
