@@ -5,6 +5,8 @@
  */
 import type { Logger } from 'pino';
 
+import { deliverWebhook } from './webhook.js';
+
 /** Stable alarm codes. Callers and webhooks switch on these, never on the message. */
 export const ALARM_CODES = [
   /** A checkpoint whose log signature does not verify under the pinned log key. */
@@ -59,12 +61,16 @@ export interface AlarmOutputOptions {
   webhook?: string;
   /** Time limit of a webhook request in milliseconds (default 10 s). */
   webhookTimeoutMs?: number;
+  /** Webhook attempts per alarm, the first included (default 4). */
+  webhookAttempts?: number;
+  /** Wait before the first webhook retry in milliseconds, doubled before each later one (default 1 s). */
+  webhookRetryDelayMs?: number;
 }
 
 /**
  * Returns a sink that logs each alarm (pino, level error), prints it and posts it to the
- * webhook. A failed webhook request is logged and not retried, so one unreachable receiver does
- * not hold up the monitor.
+ * webhook. A failed webhook request is retried with backoff and logged (see webhook.ts). With
+ * the defaults, one alarm holds up the monitor for at most 4 requests of 10 s and 7 s of waits.
  */
 export function alarmOutput(options: AlarmOutputOptions): AlarmSink {
   const { logger } = options;
@@ -73,19 +79,12 @@ export function alarmOutput(options: AlarmOutputOptions): AlarmSink {
       logger.error({ alarm: alarm.code, origin: alarm.origin, source: alarm.source, evidence: alarm.evidence }, alarm.message);
       options.print?.(options.json === true ? JSON.stringify(alarm) : formatAlarmText(alarm));
       if (options.webhook === undefined) return;
-      try {
-        const response = await fetch(options.webhook, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(alarm),
-          signal: AbortSignal.timeout(options.webhookTimeoutMs ?? 10_000),
-        });
-        if (!response.ok) {
-          logger.warn({ webhook: options.webhook, status: response.status, alarm: alarm.code }, 'webhook rejected the alarm');
-        }
-      } catch (error) {
-        logger.warn({ webhook: options.webhook, err: error, alarm: alarm.code }, 'webhook request failed');
-      }
+      await deliverWebhook(
+        options.webhook,
+        alarm,
+        { logger, attempts: options.webhookAttempts, retryDelayMs: options.webhookRetryDelayMs, timeoutMs: options.webhookTimeoutMs },
+        { alarm: alarm.code, origin: alarm.origin },
+      );
     },
   };
 }
