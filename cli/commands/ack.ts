@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import type { ExchangeReceiveBody } from '../../registry/kinds/exchange.js';
 import { UsageError } from '../errors.js';
+import { HubError } from '../hub-client.js';
 import { checkExchangeId, openActorClient, signRecord, type ActorFlags, type EntryReceipt } from '../signed-hub-client.js';
 
 interface AckOptions extends ActorFlags {
@@ -44,7 +45,16 @@ async function runAck(exchangeId: string, options: AckOptions): Promise<void> {
         ? { exchangeId, acknowledgement: 'warning', reason: options.warning }
         : { exchangeId, acknowledgement: 'positive' };
   const envelope = signRecord(actor, 'exchange.receive', body, { '/reason': options.negative !== undefined ? '--negative' : '--warning' });
-  const receipt = await actor.client.postJson<EntryReceipt>(`/v1/exchanges/${exchangeId}/ack`, envelope);
+  let receipt: EntryReceipt;
+  try {
+    receipt = await actor.client.postJson<EntryReceipt>(`/v1/exchanges/${exchangeId}/ack`, envelope);
+  } catch (error) {
+    // The hub takes an acknowledgement of a hub exchange only after the PDF was downloaded.
+    if (error instanceof HubError && error.code === 'not_delivered') {
+      throw new HubError(error.status, error.code, `${error.message}; run \`ecert fetch ${exchangeId}\` first`);
+    }
+    throw error;
+  }
   if (options.json) {
     process.stdout.write(JSON.stringify({ exchangeId, acknowledgement: body.acknowledgement, index: receipt.index }, null, 2) + '\n');
     return;

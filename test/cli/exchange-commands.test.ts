@@ -249,6 +249,13 @@ describe('second exchange of a registered document', () => {
     expect(result.stderr).toMatch(/registered with --number "CC-2026-0002"/);
   });
 
+  it('ack before fetch is rejected', async () => {
+    const result = await runCli(['ack', second.exchangeId, ...hubFlags('authority:KG')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not_delivered/);
+    expect(result.stderr).toContain(`run \`ecert fetch ${second.exchangeId}\` first`);
+  });
+
   it('ack --negative records the reason', async () => {
     expect((await runCli(['fetch', second.exchangeId, '-o', file('heater-in.pdf'), ...hubFlags('authority:KG')])).code).toBe(0);
     const result = await runCli(['ack', second.exchangeId, '--negative', 'wrong product', ...hubFlags('authority:KG')]);
