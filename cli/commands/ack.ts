@@ -18,8 +18,9 @@ export function registerAck(program: Command): void {
     .description(
       "Signs the receiver's exchange.receive for the exchange and posts it to\n" +
         '/v1/exchanges/<id>/ack: positive by default, a warning with --warning, negative with\n' +
-        '--negative, each with its reason. An exchange is acknowledged once. Prints the entry index.\n' +
-        'Exits 1 when the hub rejects the request, 2 on a usage error.',
+        '--negative, each with its reason. The hub takes it only after the PDF was downloaded (ecert\n' +
+        'fetch), and once per exchange. Prints the entry index. Exits 1 when the hub rejects the\n' +
+        'request, 2 on a usage error.',
     )
     .argument('<exchange-id>', 'the exchange to acknowledge')
     .option('--warning <text>', 'acknowledge with a warning, giving its reason')
