@@ -1,14 +1,15 @@
 /**
  * The monitor's own registry: every verified entry is replayed through the registry rules and
  * actor signature checks (`Registry.append`), with the nonces kept in memory. With a
- * {@link VerifyPool}, the signatures are verified ahead on worker threads and the rules use
- * those results for the exact key, message and signature they check.
+ * {@link VerifyPool}, worker threads decode the leaves and verify their signatures ahead, and
+ * the rules, still on this thread and in log order, use those results for the exact key,
+ * message and signature they check.
  */
 import type { LoggedEnvelope } from '../registry/envelope.js';
 import { RuleError } from '../registry/errors.js';
 import { Registry, type AppendOptions } from '../registry/registry.js';
 import type { AlarmCode, AlarmEvidence } from './alarms.js';
-import { verifyBatchSignatures, type VerifiedBatch } from './replay-signatures.js';
+import { prepareBatch, WorkerKeyTable, type VerifiedBatch } from './replay-signatures.js';
 import type { VerifyPool } from './verify-pool.js';
 
 /** An entry the registry rejects. */
@@ -27,19 +28,29 @@ export interface BatchReplay {
 }
 
 /**
- * Entries per request to the pool. While this thread replays one sub-batch, the workers verify
- * the next, so a sub-batch should be a few times the worker count (measured on 2 cores).
+ * Entries per request to the pool. This thread replays the sub-batches of a prepared range in
+ * order as each arrives, so smaller ones start the rules sooner, and larger ones cost fewer
+ * messages. The value of 64 predates the workers' leaf decoding and was not measured again.
  */
 const SUB_BATCH_SIZE = 64;
+
+/** Leaves sent to the workers ahead of the replay; {@link RegistryReplay.appendPrepared} replays them. */
+export interface PreparedLeaves {
+  leaves: readonly Uint8Array[];
+  /** One batch per sub-batch of `leaves`, in order; empty without a pool. */
+  batches: Promise<VerifiedBatch>[];
+}
 
 export class RegistryReplay {
   readonly registry = new Registry();
   readonly #nonces = new Set<string>();
   readonly #pool: VerifyPool | undefined;
+  readonly #keys: WorkerKeyTable | undefined;
 
-  /** With a `pool`, {@link appendAll} verifies signatures on its worker threads. */
+  /** With a `pool`, {@link appendAll} and {@link prepare} decode and verify on its worker threads. */
   constructor(pool?: VerifyPool) {
     this.#pool = pool;
+    this.#keys = pool === undefined ? undefined : new WorkerKeyTable(pool);
   }
 
   /** Number of entries replayed. */
@@ -48,30 +59,49 @@ export class RegistryReplay {
   }
 
   /**
-   * Replays `leaves` as the next entries, in order, and stops at the first failure. With a pool,
-   * the signatures of each sub-batch are verified on the workers while this thread replays the
-   * sub-batch before it.
+   * Sends `leaves` to the workers now, so they decode and verify them while this thread does
+   * other work. Pass the result to {@link appendPrepared} once the replay reaches them. The
+   * workers use the actor keys of the entries replayed so far.
+   */
+  prepare(leaves: readonly Uint8Array[]): PreparedLeaves {
+    const pool = this.#pool;
+    const batches: Promise<VerifiedBatch>[] = [];
+    if (pool === undefined) return { leaves, batches };
+    for (let start = 0; start < leaves.length; start += SUB_BATCH_SIZE) {
+      const batch = prepareBatch(pool, this.#keys!, leaves.slice(start, start + SUB_BATCH_SIZE));
+      // A rejection is read when the replay reaches this batch. This handler stops an
+      // unhandled-rejection report when the replay stops at a failure, or is dropped, before then.
+      batch.catch(() => undefined);
+      batches.push(batch);
+    }
+    return { leaves, batches };
+  }
+
+  /**
+   * Replays prepared leaves as the next entries, in order, and stops at the first failure.
    * @throws VerifyPoolError when a worker fails; the entries replayed so far stay replayed.
    */
-  async appendAll(leaves: readonly Uint8Array[]): Promise<BatchReplay> {
-    const pool = this.#pool;
-    if (pool === undefined) return this.#appendSlice(leaves, undefined);
+  async appendPrepared(prepared: PreparedLeaves): Promise<BatchReplay> {
+    const { leaves, batches } = prepared;
+    if (batches.length === 0) return this.#appendSlice(leaves, undefined);
     let appended = 0;
-    let next = verifyBatchSignatures(this.registry.state, leaves.slice(0, SUB_BATCH_SIZE), pool);
-    for (let start = 0; start < leaves.length; start += SUB_BATCH_SIZE) {
-      const verified = await next;
-      const end = Math.min(leaves.length, start + SUB_BATCH_SIZE);
-      if (end < leaves.length) {
-        next = verifyBatchSignatures(this.registry.state, leaves.slice(end, end + SUB_BATCH_SIZE), pool);
-        // A rejection is read when the loop reaches it; this stops an unhandled-rejection report
-        // if the replay stops at a failure before then.
-        next.catch(() => undefined);
-      }
-      const outcome = this.#appendSlice(leaves.slice(start, end), verified);
+    for (let b = 0; b < batches.length; b++) {
+      const verified = await batches[b]!;
+      const start = b * SUB_BATCH_SIZE;
+      const outcome = this.#appendSlice(leaves.slice(start, start + SUB_BATCH_SIZE), verified);
       appended += outcome.appended;
       if (outcome.failure !== undefined) return { appended, failure: outcome.failure };
     }
     return { appended };
+  }
+
+  /**
+   * Replays `leaves` as the next entries, in order, and stops at the first failure. With a pool,
+   * the workers decode and verify every sub-batch while this thread replays the ones before.
+   * @throws VerifyPoolError when a worker fails; the entries replayed so far stay replayed.
+   */
+  appendAll(leaves: readonly Uint8Array[]): Promise<BatchReplay> {
+    return this.appendPrepared(this.prepare(leaves));
   }
 
   /**
@@ -98,6 +128,7 @@ export class RegistryReplay {
     try {
       const change = this.registry.append(decoded ?? entry, (actor, nonce) => this.#nonces.has(`${actor}\n${nonce}`), options);
       this.#nonces.add(`${change.actor}\n${change.nonce}`);
+      this.#keys?.track(this.registry.state, change.actor);
       if (index % 1024 === 1023) this.registry.releaseUndo(index + 1);
       return undefined;
     } catch (error) {

@@ -22,7 +22,7 @@ import { checkKnownCosignatures, witnessVerifiers } from './checkpoint-keys.js';
 import { alarmKey, type Alarm, type AlarmCode, type AlarmEvidence, type AlarmSink } from './alarms.js';
 import { FetchError, HttpReader } from './monitor-http.js';
 import { comparePeerCheckpoint, type PeerVerdict } from './monitor-peers.js';
-import { RegistryReplay } from './monitor-replay.js';
+import { RegistryReplay, type PreparedLeaves } from './monitor-replay.js';
 import { catchUp, TreeMismatch, type VerifiedBundle } from './monitor-tree.js';
 import { MonitorStateStore, type AcceptedCheckpoint, type Progress } from './state-store.js';
 import { VerifyPool } from './verify-pool.js';
@@ -73,6 +73,13 @@ export interface PollResult {
 }
 
 const DEFAULT_STALL_AFTER_MS = 60 * 60 * 1000;
+/**
+ * Bundles whose leaves are with the signature workers or waiting for the rules, ahead of the
+ * replay. It bounds memory, and the bundles sent before an actor's first replayed entry are
+ * checked without that actor's key (inline on this thread).
+ * NOTE: a first guess, not tuned by measurement.
+ */
+const REPLAY_AHEAD_BUNDLES = 4;
 
 export class Monitor {
   readonly origin: string;
@@ -256,10 +263,16 @@ export class Monitor {
     logger.info({ origin: this.origin, from: progress.size, to: target.size }, 'verifying new entries');
     this.#options.onProgress?.(progress.size, target.size);
 
-    const onBundle = async (verified: VerifiedBundle): Promise<void> => {
-      await this.#checkEntries(verified, note, source);
+    // Each bundle goes to the signature workers as soon as its tiles match. The rules replay the
+    // bundles in log order on a promise chain, at most REPLAY_AHEAD_BUNDLES behind the tile
+    // checks. A bundle counts as verified only once its entries are replayed, so every commit
+    // keeps the replayed size equal to the verified size.
+    let replayed: Promise<void> = Promise.resolve();
+    const inFlight: Promise<void>[] = [];
+    const finishBundle = async (verified: VerifiedBundle, prepared: PreparedLeaves | undefined, edge: Uint8Array[]): Promise<void> => {
+      await this.#checkEntries(verified, prepared, note, source);
       progress.size = verified.sizeAfter;
-      progress.edge = range.hashes();
+      progress.edge = edge;
       pendingBundles.push({ index: verified.index, bundle: verified.bundle });
       this.#options.onProgress?.(progress.size, target.size);
       // Intermediate commits land on full bundles, so a restart resumes at a bundle boundary.
@@ -268,6 +281,16 @@ export class Monitor {
         pendingBundles = [];
         logger.info({ origin: this.origin, verifiedSize: progress.size, targetSize: target.size }, 'saved verified progress');
       }
+    };
+    const onBundle = async (verified: VerifiedBundle): Promise<void> => {
+      const prepared = this.#prepareEntries(verified);
+      const edge = range.hashes();
+      replayed = replayed.then(() => finishBundle(verified, prepared, edge));
+      // The wait below or the end of the catch-up reads a rejection. This handler stops an
+      // unhandled-rejection report before then.
+      replayed.catch(() => undefined);
+      inFlight.push(replayed);
+      while (inFlight.length > REPLAY_AHEAD_BUNDLES) await inFlight.shift();
     };
 
     try {
@@ -279,14 +302,17 @@ export class Monitor {
         keepNodes: { wanted: proofNodeKeys(latest?.size ?? 0), found: progress.proofNodes },
         onBundle,
       });
+      await replayed;
     } catch (error) {
-      // Bundles verified so far stay verified: keep them, then report what failed. `progress`
-      // still describes the last whole bundle, even when the failure came in the middle of one.
+      // Bundles verified and replayed so far stay verified: keep them, then report what failed.
+      // `progress` still describes the last whole bundle, even when the failure came in the
+      // middle of one.
+      let replayError: unknown;
+      await replayed.catch((caught: unknown) => (replayError = caught));
       await this.#store.commit({ progress, bundles: pendingBundles });
-      if (error instanceof TreeMismatch) {
-        await this.#raise(error.code, error.message, source, { ...error.evidence, servedNote: note });
-        return;
-      }
+      if (error instanceof TreeMismatch) await this.#raise(error.code, error.message, source, { ...error.evidence, servedNote: note });
+      if (replayError !== undefined) throw replayError;
+      if (error instanceof TreeMismatch) return;
       throw error;
     }
 
@@ -309,8 +335,14 @@ export class Monitor {
     logger.info({ origin: this.origin, size: target.size, replayedSize: this.#replay?.size ?? null }, 'accepted checkpoint');
   }
 
+  /** Sends the bundle's new entries to the signature workers, unless there is no replay to feed. */
+  #prepareEntries(verified: VerifiedBundle): PreparedLeaves | undefined {
+    if (this.#replay === undefined || this.#progress.replayHaltedAt !== undefined) return undefined;
+    return this.#replay.prepare(verified.entries.slice(verified.firstNew));
+  }
+
   /** Pins the genesis and replays the bundle's new entries; raises at the first failure. */
-  async #checkEntries(verified: VerifiedBundle, note: string, source: string): Promise<void> {
+  async #checkEntries(verified: VerifiedBundle, prepared: PreparedLeaves | undefined, note: string, source: string): Promise<void> {
     const progress = this.#progress;
     const firstIndex = verified.index * TILE_WIDTH;
     if (firstIndex === 0 && verified.firstNew === 0 && verified.entries.length > 0) {
@@ -322,7 +354,12 @@ export class Monitor {
     // The replay continues at its own size, which is a new entry of this bundle unless it halted.
     const offset = replay.size - firstIndex;
     if (offset < verified.firstNew || offset >= verified.entries.length) return;
-    const { failure } = await replay.appendAll(verified.entries.slice(offset));
+    // The prepared leaves start at the bundle's first new entry, which is where the replay
+    // is unless an earlier bundle halted it.
+    const { failure } =
+      prepared !== undefined && offset === verified.firstNew
+        ? await replay.appendPrepared(prepared)
+        : await replay.appendAll(verified.entries.slice(offset));
     progress.replayedSize = replay.size;
     if (failure === undefined) return;
     const index = replay.size;
@@ -448,14 +485,27 @@ function emptyProgress(): Progress {
   return { size: 0, edge: [], proofNodes: {}, replayedSize: 0, grew: false };
 }
 
-/** Replays the registry from the bundles in the monitor's own store (see the header of state-store.ts). */
+/**
+ * Replays the registry from the bundles in the monitor's own store (see the header of
+ * state-store.ts), with up to REPLAY_AHEAD_BUNDLES bundles at the signature workers ahead of
+ * the rules.
+ */
 async function rebuildRegistry(store: MonitorStateStore, progress: Progress, logger: Logger, pool: VerifyPool | undefined): Promise<RegistryReplay> {
   const replay = new RegistryReplay(pool);
-  for (let bundleIndex = 0; replay.size < progress.replayedSize; bundleIndex++) {
-    const bundle = await store.readBundle(bundleIndex);
-    if (bundle === undefined) throw new Error(`monitor state lacks bundle ${bundleIndex} below replayed size ${progress.replayedSize}`);
-    const entries = decodeBundle(bundle).slice(0, progress.replayedSize - replay.size);
-    const { failure } = await replay.appendAll(entries);
+  const ahead: PreparedLeaves[] = [];
+  let nextBundle = 0;
+  let queuedSize = 0;
+  while (replay.size < progress.replayedSize) {
+    while (ahead.length < REPLAY_AHEAD_BUNDLES && queuedSize < progress.replayedSize) {
+      const bundle = await store.readBundle(nextBundle);
+      if (bundle === undefined) throw new Error(`monitor state lacks bundle ${nextBundle} below replayed size ${progress.replayedSize}`);
+      const entries = decodeBundle(bundle).slice(0, progress.replayedSize - queuedSize);
+      if (entries.length === 0) throw new Error(`monitor state has an empty bundle ${nextBundle} below replayed size ${progress.replayedSize}`);
+      ahead.push(replay.prepare(entries));
+      queuedSize += entries.length;
+      nextBundle++;
+    }
+    const { failure } = await replay.appendPrepared(ahead.shift()!);
     if (failure !== undefined) throw new Error(`stored entry ${replay.size} no longer replays: ${failure.message}`);
   }
   logger.debug({ replayedSize: replay.size }, 'rebuilt the registry from the monitor state');

@@ -1,29 +1,16 @@
 /**
- * Verifies the actor signatures of the next entries to replay on a {@link VerifyPool}, ahead of
- * the registry rules. Each entry's key is taken from the registry state before the batch. A key
- * that is wrong by the time the rule runs only costs a lookup miss, because the rules use a
- * result only for the exact key, message and signature they verify, and verify inline otherwise.
+ * Prepares the next entries to replay on a {@link VerifyPool}: the workers decode the leaves and
+ * verify their actor signatures, and this thread turns the verdicts into {@link SignatureResults}
+ * for the rules. The workers look keys up in a table this module keeps in step with the replayed
+ * registry, as far as the replay has got when a batch is sent. A key that is stale by the time
+ * the rule runs only costs an inline verification, because the rules use a result only for the
+ * exact key, message and signature they verify.
  */
-import { decodeBase64 } from '../registry/encoding.js';
-import { decodeLeaf, signingMessage, type LoggedEnvelope } from '../registry/envelope.js';
-import { RuleError } from '../registry/errors.js';
-import type { Kind } from '../registry/kinds/index.js';
+import type { LoggedEnvelope } from '../registry/envelope.js';
 import { SignatureResults } from '../registry/signature-results.js';
 import type { RegistryState } from '../registry/state.js';
-import type { SignatureCheck, VerifyPool } from './verify-pool.js';
-
-/**
- * Kinds that register, replace or revoke a key (the genesis and a recovery are also signed with a
- * key from their own body). After one of them, the rest of the batch is verified inline.
- */
-const KEY_CHANGING_KINDS: ReadonlySet<Kind> = new Set<Kind>([
-  'log.genesis',
-  'actor.register',
-  'actor.revoke',
-  'registrar.rotate',
-  'registrar.recover',
-  'registrar.approve',
-]);
+import { checkedTriple, type KeyUpdate } from './leaf-batch.js';
+import type { VerifyPool } from './verify-pool.js';
 
 /** The decoded entries of a batch and the signature results computed for them. */
 export interface VerifiedBatch {
@@ -32,48 +19,60 @@ export interface VerifiedBatch {
   results: SignatureResults;
 }
 
-/** Decodes `leaves`, the entries that follow `state`, and verifies their signatures on `pool`. */
-export async function verifyBatchSignatures(state: RegistryState, leaves: readonly Uint8Array[], pool: VerifyPool): Promise<VerifiedBatch> {
-  const envelopes: (LoggedEnvelope | undefined)[] = [];
-  const checks: SignatureCheck[] = [];
-  let keysChanged = false;
-  for (const leaf of leaves) {
-    const envelope = tryDecode(leaf);
-    envelopes.push(envelope);
-    if (envelope === undefined || keysChanged) continue;
-    if (KEY_CHANGING_KINDS.has(envelope.kind)) {
-      keysChanged = true;
-      continue;
+/**
+ * Most actors whose keys the workers keep. Past it, the table starts again empty, so a log with
+ * many actors cannot grow the workers' memory without bound. The value is a guess at a margin:
+ * a hub of a few dozen countries has some hundreds of actors.
+ */
+const MAX_WORKER_KEYS = 65_536;
+
+/** The actor keys sent to the workers, and the changes the replay found since the last send. */
+export class WorkerKeyTable {
+  readonly #pool: VerifyPool;
+  /** Actor to the key array of its state record when last sent (null: sent as absent). */
+  readonly #sent = new Map<string, Uint8Array | null>();
+  #updates = new Map<string, Uint8Array | null>();
+  #clear = false;
+
+  constructor(pool: VerifyPool) {
+    this.#pool = pool;
+  }
+
+  /** Notes the actor's key in `state` after an entry of `actor` was replayed. */
+  track(state: RegistryState, actor: string): void {
+    const record = state.actorAt(actor);
+    const key = record === undefined || record.status === 'revoked' ? null : record.key.publicKey;
+    const known = this.#updates.has(actor) ? this.#updates.get(actor) : (this.#sent.get(actor) ?? null);
+    // State records are replaced, never changed in place, so the same array means the same key.
+    if (known !== key) this.#updates.set(actor, key);
+  }
+
+  /** Sends the changes noted since the last send to every worker. */
+  flush(): void {
+    if (this.#updates.size === 0) return;
+    if (this.#sent.size + this.#updates.size > MAX_WORKER_KEYS) {
+      this.#sent.clear();
+      this.#clear = true;
     }
-    const check = signatureCheck(state, envelope);
-    if (check !== undefined) checks.push(check);
+    const updates: KeyUpdate[] = [];
+    for (const [actor, publicKey] of this.#updates) {
+      updates.push({ actor, publicKey });
+      this.#sent.set(actor, publicKey);
+    }
+    this.#pool.updateKeys(updates, this.#clear);
+    this.#updates = new Map();
+    this.#clear = false;
   }
+}
 
+/** Sends `leaves` to the pool and returns their envelopes and signature results. */
+export async function prepareBatch(pool: VerifyPool, keys: WorkerKeyTable, leaves: readonly Uint8Array[]): Promise<VerifiedBatch> {
+  keys.flush();
+  const decoded = await pool.decode(leaves);
   const results = new SignatureResults();
-  const verdicts = await pool.verify(checks);
-  checks.forEach((check, i) => results.set(check.message, check.signature, check.publicKey, verdicts[i]!));
-  return { envelopes, results };
-}
-
-function tryDecode(leaf: Uint8Array): LoggedEnvelope | undefined {
-  try {
-    return decodeLeaf(leaf);
-  } catch (error) {
-    if (error instanceof RuleError) return undefined;
-    throw error;
+  for (let i = 0; i < leaves.length; i++) {
+    const triple = checkedTriple(decoded, i);
+    if (triple !== undefined) results.set(triple.message, triple.signature, triple.publicKey, triple.valid);
   }
-}
-
-/** Returns the check with the actor's current key, or undefined when there is nothing to verify ahead. */
-function signatureCheck(state: RegistryState, envelope: LoggedEnvelope): SignatureCheck | undefined {
-  const record = state.actorAt(envelope.actor);
-  if (record === undefined || record.status === 'revoked') return undefined;
-  let signature: Uint8Array;
-  try {
-    signature = decodeBase64(envelope.sig, 'sig');
-  } catch (error) {
-    if (error instanceof RuleError) return undefined;
-    throw error;
-  }
-  return { message: signingMessage(envelope), signature, publicKey: record.key.publicKey };
+  return { envelopes: decoded.envelopes.map((envelope) => envelope ?? undefined), results };
 }

@@ -1,6 +1,7 @@
 /**
- * A pool of worker threads that verifies Ed25519 signatures in batches, so the monitor's replay
- * is not bound to the verification rate of the one thread that runs the registry rules.
+ * A pool of worker threads that verifies Ed25519 signatures in batches, and decodes leaves and
+ * verifies their actor signatures ahead of the replay, so the thread that runs the registry rules
+ * does neither.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { LedgerError } from '../ledger/errors.js';
+import { packLeaves, type DecodedLeaves, type KeyUpdate } from './leaf-batch.js';
 
 /** One signature to verify. */
 export interface SignatureCheck {
@@ -27,9 +29,19 @@ export const MAX_BATCH_CHECKS = 65_536;
 /** Maximum message size in bytes; an entry is at most 65,535 bytes, so its signing message is too. */
 export const MAX_MESSAGE_SIZE = 65_536;
 
+/** Maximum leaves in one `decode` call. */
+export const MAX_DECODE_LEAVES = 4096;
+
 interface PendingChunk {
-  resolve: (results: Uint8Array) => void;
+  resolve: (reply: WorkerReply) => void;
   reject: (error: Error) => void;
+}
+
+/** A reply of the worker: `results` for a `verify` request, `decoded` for a `decode` request. */
+interface WorkerReply {
+  id: number;
+  results?: Uint8Array;
+  decoded?: DecodedLeaves;
 }
 
 interface PoolWorker {
@@ -93,15 +105,54 @@ export class VerifyPool {
     if (checks.length === 0) return [];
 
     const chunkSize = Math.ceil(checks.length / this.#workers.length);
-    const chunks: Promise<Uint8Array>[] = [];
+    const chunks: Promise<WorkerReply>[] = [];
     for (let start = 0, w = 0; start < checks.length; start += chunkSize, w++) {
-      chunks.push(this.#send(this.#workers[w]!, checks.slice(start, start + chunkSize)));
+      const chunk = checks.slice(start, start + chunkSize);
+      chunks.push(
+        this.#send(this.#workers[w]!, (id) => ({
+          type: 'verify',
+          id,
+          messages: chunk.map((check) => check.message),
+          signatures: chunk.map((check) => check.signature),
+          publicKeys: chunk.map((check) => check.publicKey),
+        })),
+      );
     }
     const results: boolean[] = [];
-    for (const chunk of await Promise.all(chunks)) {
-      for (const result of chunk) results.push(result === 1);
+    for (const reply of await Promise.all(chunks)) {
+      for (const result of reply.results!) results.push(result === 1);
     }
     return results;
+  }
+
+  /**
+   * Sends `leaves` to the least busy worker, which decodes them and verifies their actor
+   * signatures with the keys of its table (see {@link updateKeys}). The leaves are copied into
+   * one buffer, which is transferred rather than cloned.
+   * @throws VerifyPoolError `batch_too_large`, `pool_closed` or `worker_failed`.
+   */
+  async decode(leaves: readonly Uint8Array[]): Promise<DecodedLeaves> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (leaves.length > MAX_DECODE_LEAVES) {
+      throw new VerifyPoolError('batch_too_large', `batch of ${leaves.length} leaves exceeds the maximum ${MAX_DECODE_LEAVES}`);
+    }
+    const packed = packLeaves(leaves);
+    const worker = this.#workers.reduce((best, entry) => (entry.pending.size < best.pending.size ? entry : best));
+    const reply = await this.#send(worker, (id) => ({ type: 'decode', id, bytes: packed.bytes, ends: packed.ends }), [
+      packed.bytes.buffer as ArrayBuffer,
+      packed.ends.buffer as ArrayBuffer,
+    ]);
+    return reply.decoded!;
+  }
+
+  /**
+   * Changes the actor key table of every worker, first emptying it when `clear`. Requests sent
+   * after this call see the change, because each worker handles its messages in order.
+   * @throws VerifyPoolError `pool_closed` or `worker_failed`.
+   */
+  updateKeys(updates: readonly KeyUpdate[], clear = false): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    for (const entry of this.#workers) entry.worker.postMessage({ type: 'keys', updates, clear });
   }
 
   /** Stops the workers; later `verify` calls raise `pool_closed`. */
@@ -113,26 +164,21 @@ export class VerifyPool {
   #start(url: URL): PoolWorker {
     const worker = new Worker(url);
     const entry: PoolWorker = { worker, threadId: worker.threadId, pending: new Map() };
-    entry.worker.on('message', (reply: { id: number; results: Uint8Array }) => {
+    entry.worker.on('message', (reply: WorkerReply) => {
       const pending = entry.pending.get(reply.id);
       entry.pending.delete(reply.id);
-      pending?.resolve(reply.results);
+      pending?.resolve(reply);
     });
     entry.worker.on('error', (error) => this.#fail(entry, error));
     entry.worker.on('exit', (code) => this.#fail(entry, new Error(`worker exited with code ${code}`)));
     return entry;
   }
 
-  #send(entry: PoolWorker, checks: readonly SignatureCheck[]): Promise<Uint8Array> {
+  #send(entry: PoolWorker, request: (id: number) => object, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       entry.pending.set(id, { resolve, reject });
-      entry.worker.postMessage({
-        id,
-        messages: checks.map((check) => check.message),
-        signatures: checks.map((check) => check.signature),
-        publicKeys: checks.map((check) => check.publicKey),
-      });
+      entry.worker.postMessage(request(id), transfer);
     });
   }
 

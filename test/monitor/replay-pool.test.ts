@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RegistryReplay } from '../../monitor/monitor-replay.js';
+import { prepareBatch, WorkerKeyTable } from '../../monitor/replay-signatures.js';
 import { VerifyPool } from '../../monitor/verify-pool.js';
 import { encodeLeaf, type SignedEnvelope } from '../../registry/envelope.js';
 import { ensureBuilt } from '../helpers/hub-process.js';
@@ -81,5 +82,70 @@ describe('RegistryReplay with a VerifyPool', () => {
     expect(outcome.appended).toBe(5);
     expect(outcome.failure?.code).toBe('rule_violation');
     expect(outcome.failure?.evidence.ruleCode).toBe('invalid_envelope');
+  });
+});
+
+describe('RegistryReplay with keys at the workers', () => {
+  let pool: VerifyPool;
+
+  beforeAll(() => {
+    ensureBuilt();
+    pool = new VerifyPool({ threads: 2, workerUrl: WORKER_URL });
+  }, 300_000);
+
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  it('workers verify once the signer is replayed', async () => {
+    const { leaves } = buildLeaves(70);
+    const replay = new RegistryReplay(pool);
+    // The setup entries teach the key table authority:UZ, which signs every document after them.
+    expect((await replay.appendAll(leaves.slice(0, 3))).failure).toBeUndefined();
+    const keys = new WorkerKeyTable(pool);
+    keys.track(replay.registry.state, 'authority:UZ');
+    const batch = await prepareBatch(pool, keys, leaves.slice(3));
+    expect(batch.results.size).toBe(70);
+    expect(batch.envelopes.every((envelope) => envelope?.actor === 'authority:UZ')).toBe(true);
+
+    const outcome = await replay.appendPrepared(replay.prepare(leaves.slice(3)));
+    expect(outcome.failure).toBeUndefined();
+    expect(replay.size).toBe(leaves.length);
+  });
+
+  it('halts at a forged signature the workers checked', async () => {
+    const { leaves } = buildLeaves(100);
+    const forgedIndex = 90;
+    const forged = JSON.parse(Buffer.from(leaves[forgedIndex]!).toString('utf8')) as SignedEnvelope & { loggedAt: number };
+    leaves[forgedIndex] = encodeLeaf({ ...forged, body: { ...(forged.body as object), number: 'CC-forged' } } as SignedEnvelope, forged.loggedAt);
+
+    const replay = new RegistryReplay(pool);
+    expect((await replay.appendAll(leaves.slice(0, 3))).failure).toBeUndefined();
+    const keys = new WorkerKeyTable(pool);
+    keys.track(replay.registry.state, 'authority:UZ');
+    const batch = await prepareBatch(pool, keys, leaves.slice(forgedIndex, forgedIndex + 1));
+    const envelope = batch.envelopes[0]!;
+    expect(envelope.body).toMatchObject({ number: 'CC-forged' });
+    expect(batch.results.size).toBe(1);
+
+    const outcome = await replay.appendPrepared(replay.prepare(leaves.slice(3)));
+    expect(outcome.appended).toBe(forgedIndex - 3);
+    expect(outcome.failure?.code).toBe('invalid_actor_signature');
+    expect(replay.size).toBe(forgedIndex);
+  });
+
+  it('revoked signer is dropped from the key table', async () => {
+    const { log, leaves } = buildLeaves(2);
+    const replay = new RegistryReplay(pool);
+    expect((await replay.appendAll(leaves)).failure).toBeUndefined();
+    const keys = new WorkerKeyTable(pool);
+    keys.track(replay.registry.state, 'authority:UZ');
+    const revoke = encodeLeaf(log.sign('actor.revoke', { actor: 'authority:UZ', reason: 'key compromise' } as never, 'registrar:UZ'), log.now);
+    const revoked = await replay.appendAll([revoke]);
+    expect(revoked.failure).toBeUndefined();
+    expect(replay.registry.state.actorAt('authority:UZ')?.status).toBe('revoked');
+    keys.track(replay.registry.state, 'authority:UZ');
+    const batch = await prepareBatch(pool, keys, leaves.slice(3));
+    expect(batch.results.size).toBe(0);
   });
 });
