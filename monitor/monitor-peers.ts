@@ -6,13 +6,17 @@ import { ProofError } from '../ledger/errors.js';
 import { equalHashes } from '../ledger/hash.js';
 import { proveConsistency, treeRoot, verifyConsistency } from '../ledger/proof.js';
 import { tileHashReader, tilePath } from '../ledger/tile.js';
-import { TILE_LIMIT, type HttpReader } from './monitor-http.js';
+import { FetchError, TILE_LIMIT, type HttpReader } from './monitor-http.js';
 import type { AcceptedCheckpoint } from './state-store.js';
 
 export type PeerVerdict =
   | { kind: 'consistent' }
-  /** Larger than the verified tree: it can be checked once the monitor gets there. */
-  | { kind: 'ahead' }
+  /**
+   * Larger than the verified tree. `proven` when the hub's tiles at its size gave a consistency
+   * proof from the latest accepted checkpoint to it. Either way it is compared again once the
+   * monitor accepts that size, because two trees that both extend the accepted one may still differ.
+   */
+  | { kind: 'ahead'; proven: boolean; reason: string }
   | { kind: 'fork'; against: AcceptedCheckpoint; reason: string }
   /** The hub's tiles do not build its own verified root, so they cannot decide. */
   | { kind: 'unverified'; reason: string };
@@ -33,7 +37,8 @@ export interface PeerCheck {
  */
 export async function comparePeerCheckpoint(check: PeerCheck): Promise<PeerVerdict> {
   const { checkpoint, latest } = check;
-  if (latest === undefined || checkpoint.size > latest.size) return { kind: 'ahead' };
+  if (latest === undefined) return { kind: 'ahead', proven: false, reason: 'the monitor has accepted no checkpoint yet' };
+  if (checkpoint.size > latest.size) return proveAhead(check, latest);
   const accepted = await check.readAccepted(checkpoint.size);
   if (accepted !== undefined) {
     if (equalHashes(accepted.rootHash, checkpoint.rootHash)) return { kind: 'consistent' };
@@ -57,4 +62,30 @@ export async function comparePeerCheckpoint(check: PeerCheck): Promise<PeerVerdi
     against: latest,
     reason: `the verified tree has another root at size ${checkpoint.size}`,
   };
+}
+
+/**
+ * Proves a larger checkpoint consistent with the latest accepted one, from the hub's tiles at
+ * the larger size (RFC 9162 §2.1.4). The proof is checked against two signed roots, so tiles
+ * that make it pass cannot be lies. A proof that fails is not a fork by itself, since the tiles
+ * past the accepted size are unverified, so the verdict then stays unproven.
+ */
+async function proveAhead(check: PeerCheck, latest: AcceptedCheckpoint): Promise<PeerVerdict> {
+  const { size, rootHash } = check.checkpoint;
+  if (latest.size === 0) return { kind: 'ahead', proven: true, reason: 'every tree extends the empty tree' };
+  const read = tileHashReader(size, (tile) => check.hub.bytes(`/${tilePath(tile)}`, TILE_LIMIT));
+  let proof: Uint8Array[];
+  try {
+    proof = await proveConsistency(latest.size, size, read);
+  } catch (error) {
+    if (!(error instanceof FetchError)) throw error;
+    return { kind: 'ahead', proven: false, reason: `the hub serves no tiles for size ${size} yet: ${error.message}` };
+  }
+  try {
+    verifyConsistency(latest.size, size, proof, latest.rootHash, rootHash);
+  } catch (error) {
+    if (!(error instanceof ProofError)) throw error;
+    return { kind: 'ahead', proven: false, reason: `hub tiles for size ${size} give no consistency proof from size ${latest.size}: ${error.message}` };
+  }
+  return { kind: 'ahead', proven: true, reason: `consistent with size ${latest.size}, proven from hub tiles` };
 }

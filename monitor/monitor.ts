@@ -92,8 +92,10 @@ export class Monitor {
   readonly #clock: () => number;
   #progress: Progress;
   #latest: AcceptedCheckpoint | undefined;
-  // Peer checkpoints larger than the verified tree, checked again once the tree reaches them.
-  readonly #aheadOfUs = new Map<string, string>();
+  // Checkpoints larger than the accepted tree, by source, compared again on each poll until the
+  // tree reaches them. NOTE: kept in memory only, since a peer serves its checkpoint again.
+  readonly #aheadOfUs = new Map<string, PendingCheckpoint>();
+  #checkedThisPoll = new Set<string>();
   #raised: Alarm[] = [];
   // Verifiers of the replayed registry's witnesses, rebuilt when the replay moves on.
   #witnesses: { replayedSize: number; verifiers: NoteVerifier[] } | undefined;
@@ -187,10 +189,10 @@ export class Monitor {
       reachedHub = false;
       this.#options.logger.warn({ origin: this.origin, hub: this.#hub.baseUrl, err: error.message }, 'cannot read the hub; will retry');
     }
+    this.#checkedThisPoll = new Set();
     for (const peer of this.#peers) await this.#checkPeer(peer);
-    for (const [source, note] of [...this.#aheadOfUs]) {
-      this.#aheadOfUs.delete(source);
-      await this.#checkForeign(note, source);
+    for (const [source, pending] of [...this.#aheadOfUs]) {
+      if (!this.#checkedThisPoll.has(source)) await this.#checkForeign(pending.note, source);
     }
     await this.#checkStall();
     const standingAlarms = await this.#store.countAlarms();
@@ -400,8 +402,19 @@ export class Monitor {
     await this.#checkForeign(note, peer.baseUrl);
   }
 
+  /** Checkpoints of peers (or of the hub) larger than the accepted tree, still to be compared at their size. */
+  get pendingCheckpoints(): readonly { source: string; size: number; provenAtSize: number | undefined }[] {
+    return [...this.#aheadOfUs].map(([source, pending]) => ({ source, size: pending.size, provenAtSize: pending.provenAtSize }));
+  }
+
   /** Checks a checkpoint the monitor did not follow (a peer's, or a rolled-back hub's) against its own tree. */
   async #checkForeign(note: string, source: string): Promise<void> {
+    this.#checkedThisPoll.add(source);
+    const latestSize = this.#latest?.size ?? 0;
+    const pending = this.#aheadOfUs.get(source);
+    // Proven consistent with the accepted tree as it still is: nothing new to check.
+    if (pending !== undefined && pending.note === note && pending.provenAtSize === latestSize) return;
+    this.#aheadOfUs.delete(source);
     const opened = await this.#openSigned(note, source);
     if (opened === undefined) return;
     let verdict: PeerVerdict;
@@ -415,10 +428,19 @@ export class Monitor {
     } catch (error) {
       if (!(error instanceof FetchError)) throw error;
       this.#options.logger.warn({ origin: this.origin, source, err: error.message }, 'cannot read tiles to check a peer checkpoint');
-      this.#aheadOfUs.set(source, note);
+      this.#aheadOfUs.set(source, { note, size: opened.size, provenAtSize: undefined });
       return;
     }
-    if (verdict.kind === 'ahead') this.#aheadOfUs.set(source, note);
+    if (verdict.kind === 'ahead') {
+      const provenAtSize = verdict.proven ? latestSize : undefined;
+      this.#aheadOfUs.set(source, { note, size: opened.size, provenAtSize });
+      if (pending?.note !== note || pending.provenAtSize !== provenAtSize) {
+        this.#options.logger.info(
+          { origin: this.origin, source, size: opened.size, acceptedSize: latestSize, proven: verdict.proven, reason: verdict.reason },
+          'checkpoint ahead of the accepted one; compared again once the monitor reaches its size',
+        );
+      }
+    }
     if (verdict.kind === 'fork') await this.#raiseFork(verdict.against, note, source, verdict.reason);
     if (verdict.kind === 'unverified') {
       this.#options.logger.warn({ origin: this.origin, source, size: opened.size, reason: verdict.reason }, 'cannot check a checkpoint against the hub tiles');
@@ -468,6 +490,13 @@ export class Monitor {
     const stored = await this.#store.readBundle(Math.floor(size / TILE_WIDTH));
     return stored === undefined ? [] : decodeBundle(stored).slice(0, width);
   }
+}
+
+/** A checkpoint larger than the accepted tree, and the accepted size it was proven consistent with, if any. */
+interface PendingCheckpoint {
+  note: string;
+  size: number;
+  provenAtSize: number | undefined;
 }
 
 /** Starts the signature pool, or returns undefined to verify inline (0 threads, or no compiled worker). */
