@@ -110,7 +110,7 @@ export function registerSend(program: Command): void {
     .option('--subject <text>', 'subject of the exchange (default: "<type> <number>")')
     .option('--reference <id>', 'reference to put in the exchange header')
     .option('--note <text>', 'a note to the receiver, in the exchange header')
-    .option('--resend <exchange-id>', 'resend the document of this earlier exchange (sets the reference)')
+    .option('--resend <exchange-id>', 'replace this earlier exchange: refer to it and log a resend exception on it')
     .option('--exchange-id <id>', 'exchange ID to use (default: a new random one)')
     .requiredOption('--key <file>', "the sending authority's private key file (its name is the actor)")
     .option('--hub <url>', 'hub base URL', 'http://127.0.0.1:8080')
