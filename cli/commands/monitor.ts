@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 
@@ -23,6 +25,7 @@ interface MonitorCommandOptions {
   json?: boolean;
   webhook?: string;
   replay: boolean;
+  verifyThreads?: string;
 }
 
 /** Exit codes of `--once`: 0 no alarm, 1 alarms raised now or standing from earlier runs, 3 the hub could not be read. */
@@ -30,6 +33,8 @@ const EXIT_ALARM = 1;
 const EXIT_HUB_UNREACHABLE = 3;
 /** A catch-up of at least this many entries shows a progress bar on a terminal. */
 const PROGRESS_BAR_MIN_ENTRIES = 4096;
+/** Most worker threads `--verify-threads` accepts, the limit of the monitor's worker pool. */
+const MAX_VERIFY_THREADS = 1024;
 
 export function registerMonitor(program: Command): void {
   program
@@ -56,6 +61,10 @@ export function registerMonitor(program: Command): void {
     .option('--json', 'print alarms and the summary as JSON lines')
     .option('--webhook <url>', 'POST each alarm as JSON to this URL')
     .option('--no-replay', 'skip the registry replay, for any c2sp.org/tlog-tiles log')
+    .option(
+      '--verify-threads <n>',
+      `worker threads that decode entries and verify their actor signatures during the replay; 0 does it on the main thread (default: available cores, ${availableParallelism()} here)`,
+    )
     .action(async (options: MonitorCommandOptions) => {
       process.exitCode = await runMonitor(options);
     });
@@ -97,6 +106,8 @@ export async function runMonitor(options: MonitorCommandOptions): Promise<number
   if (intervalMs === 0) throw new UsageError('--interval must be at least 1 second');
   const logKey = noteVerifier(readVerifierKeyFile(options.vkey));
   const genesisLeafHash = options.genesis === undefined ? undefined : parseGenesis(options.genesis);
+  const verifyThreads = options.verifyThreads === undefined ? availableParallelism() : parseCount(options.verifyThreads, '--verify-threads');
+  if (verifyThreads > MAX_VERIFY_THREADS) throw new UsageError(`--verify-threads ${verifyThreads} must be at most ${MAX_VERIFY_THREADS}`);
 
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   const progress = progressReporter();
@@ -107,6 +118,7 @@ export async function runMonitor(options: MonitorCommandOptions): Promise<number
     genesisLeafHash,
     peers,
     replay: options.replay,
+    verifyThreads,
     stallAfterMs,
     logger,
     alarms: alarmOutput({ logger, print, json: options.json, webhook }),
