@@ -88,7 +88,14 @@ async function readExchangeParts(request: FastifyRequest, payload: Readable, sto
       }
       parts[name] = true;
       if (name === 'document') {
-        const documentUpload = store.beginUpload();
+        let documentUpload: ReturnType<DocumentStore['beginUpload']>;
+        try {
+          documentUpload = store.beginUpload();
+        } catch (error) {
+          fail(error as Error);
+          stream.resume();
+          return;
+        }
         uploadToAbort = documentUpload;
         pending.push(
           readDocument(stream, documentUpload, mimeType, store.maxDocumentBytes).then(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { formatUtcTime } from '../../registry/formats.js';
 import type { DocumentBody } from '../../registry/kinds/document.js';
@@ -7,7 +8,9 @@ import { mapConcurrent } from './concurrency.js';
 import { DAY_MS, SUBMIT_CONCURRENCY, type PilotContext } from './context.js';
 import { generateDocument, type DocumentSpec } from './documents.js';
 import type { DocumentPlan } from './scenario.js';
+import { PushReceiver } from './push-receiver.js';
 import { flipHeaderCommentByte, signGenerated } from './signing.js';
+import { PilotTransfers, type TransferPlan } from './transfers.js';
 
 /** A document the hub registered in this run. */
 export interface RegisteredDocument {
@@ -77,14 +80,16 @@ export async function registerDocuments(
 }
 
 /**
- * Runs one exchange per registered document across country pairs: `exchange.send` by the
- * sender's authority, `exchange.deliver` by the operator, `exchange.receive` by the
- * receiver's authority, each step for all exchanges in parallel. The sender trying to
- * acknowledge must be rejected with `not_receiver`, and the receiver raises a query where
- * the scenario plans one.
+ * Runs one exchange per registered document across country pairs through the hub's transfer
+ * endpoints, each request signed by the acting authority: the sender uploads the PDF with its
+ * `exchange.send`; the receiver downloads it (the hub logs `exchange.deliver`) or, for
+ * `pushTo`, receives it at a webhook; then the receiver acknowledges and raises the queries the
+ * scenario plans. Refusals are probed on the way: an upload signed by another country, a read
+ * of another country's inbox, and a sender acknowledging its own exchange.
  */
-export async function runExchanges(context: PilotContext, documents: readonly RegisteredDocument[]): Promise<PilotExchange[]> {
-  const { session, scenario } = context;
+export async function runExchanges(context: PilotContext, documents: readonly RegisteredDocument[], options: { pushTo?: string } = {}): Promise<PilotExchange[]> {
+  const { scenario } = context;
+  const transfers = new PilotTransfers(context);
   const exchanges: PilotExchange[] = documents.map((document, position) => ({
     exchangeId: `pilot-${scenario.runNumber}-${String(position + 1).padStart(3, '0')}`,
     document,
@@ -92,65 +97,125 @@ export async function runExchanges(context: PilotContext, documents: readonly Re
     to: document.plan.to,
     received: false,
   }));
+  const push = options.pushTo === undefined ? undefined : await startPush(context, transfers, options.pushTo);
+  try {
+    const sent = await mapConcurrent(exchanges, UPLOAD_CONCURRENCY, (exchange) => transfers.send(transferPlan(exchange)));
+    const open = exchanges.filter((_, position) => sent[position] !== undefined);
+    await probeRefusals(transfers, open[0]);
 
-  const sent = await mapConcurrent(exchanges, SUBMIT_CONCURRENCY, (exchange) =>
-    session.submit(
-      `send ${exchange.document.plan.label} from ${exchange.from} to ${exchange.to}`,
-      'exchange.send',
-      {
-        exchangeId: exchange.exchangeId,
-        documentSha256: exchange.document.sha256,
-        from: exchange.from,
-        to: exchange.to,
-        channel: 'hub',
-        header: { subject: `${exchange.document.plan.type} ${exchange.document.plan.number}`, reference: exchange.exchangeId },
-      },
-      `authority:${exchange.from}`,
-    ),
-  );
-  const open = exchanges.filter((_, position) => sent[position] !== undefined);
-
-  await mapConcurrent(open, SUBMIT_CONCURRENCY, (exchange) =>
-    session.submit(`deliver ${exchange.exchangeId}`, 'exchange.deliver', { exchangeId: exchange.exchangeId, status: 'delivered', attempts: 1 }, 'operator'),
-  );
-
-  const probe = open[0];
-  if (probe !== undefined) {
-    await session.submit(
-      `reject authority:${probe.from} acknowledging its own exchange ${probe.exchangeId}`,
-      'exchange.receive',
-      { exchangeId: probe.exchangeId, acknowledgement: 'positive' },
-      `authority:${probe.from}`,
-      { expect: 'not_receiver' },
+    const delivered = await mapConcurrent(open, SUBMIT_CONCURRENCY, (exchange) =>
+      exchange.to === options.pushTo ? awaitPush(context, transfers, push!, exchange) : transfers.download(transferPlan(exchange)),
     );
+    const collected = open.filter((_, position) => delivered[position]);
+
+    const probe = collected[0];
+    if (probe !== undefined) {
+      await transfers.acknowledge(
+        `reject authority:${probe.from} acknowledging its own exchange ${probe.exchangeId}`,
+        probe.exchangeId,
+        { exchangeId: probe.exchangeId, acknowledgement: 'positive' },
+        `authority:${probe.from}`,
+        'not_receiver',
+      );
+    }
+
+    await mapConcurrent(collected, SUBMIT_CONCURRENCY, async (exchange) => {
+      const { acknowledgement } = exchange.document.plan;
+      const body =
+        acknowledgement === 'positive'
+          ? { exchangeId: exchange.exchangeId, acknowledgement }
+          : { exchangeId: exchange.exchangeId, acknowledgement, reason: acknowledgementReason(acknowledgement) };
+      const receipt = await transfers.acknowledge(`acknowledge ${exchange.exchangeId}`, exchange.exchangeId, body, `authority:${exchange.to}`);
+      exchange.received = receipt !== undefined;
+    });
+
+    await mapConcurrent(
+      collected.filter((exchange) => exchange.document.plan.query),
+      SUBMIT_CONCURRENCY,
+      (exchange) =>
+        transfers.exception(
+          `raise a query on ${exchange.exchangeId}`,
+          {
+            exchangeId: exchange.exchangeId,
+            reason: 'query',
+            text: `Please confirm the rated power stated in ${exchange.document.plan.number} before release for free circulation.`,
+          },
+          `authority:${exchange.to}`,
+        ),
+    );
+    return collected;
+  } finally {
+    await push?.stop();
   }
+}
 
-  await mapConcurrent(open, SUBMIT_CONCURRENCY, async (exchange) => {
-    const { acknowledgement } = exchange.document.plan;
-    const body =
-      acknowledgement === 'positive'
-        ? { exchangeId: exchange.exchangeId, acknowledgement }
-        : { exchangeId: exchange.exchangeId, acknowledgement, reason: acknowledgementReason(acknowledgement) };
-    const receipt = await session.submit(`acknowledge ${exchange.exchangeId}`, 'exchange.receive', body, `authority:${exchange.to}`);
-    exchange.received = receipt !== undefined;
+/** Uploads in flight at once: below the hub's default bound of concurrent uploads (16). */
+const UPLOAD_CONCURRENCY = 8;
+
+function transferPlan(exchange: PilotExchange): TransferPlan {
+  return {
+    exchangeId: exchange.exchangeId,
+    from: exchange.from,
+    to: exchange.to,
+    documentSha256: exchange.document.sha256,
+    pdf: exchange.document.pdf,
+    subject: `${exchange.document.plan.type} ${exchange.document.plan.number}`,
+  };
+}
+
+/** Requests the hub must refuse, each with its own code, logging nothing. */
+async function probeRefusals(transfers: PilotTransfers, exchange: PilotExchange | undefined): Promise<void> {
+  if (exchange === undefined) return;
+  const forged = { ...transferPlan(exchange), exchangeId: `${exchange.exchangeId}-forged` };
+  await transfers.send(forged, 'actor_mismatch', `authority:${exchange.to}`);
+  await transfers.inbox(`reject authority:${exchange.from} reading the inbox of ${exchange.to}`, `authority:${exchange.from}`, exchange.to, 'not_your_inbox');
+}
+
+interface PushSession {
+  receiver: PushReceiver;
+  stop(): Promise<void>;
+}
+
+/** Starts a push endpoint for `country` and registers it as that country's webhook. */
+async function startPush(context: PilotContext, transfers: PilotTransfers, country: string): Promise<PushSession> {
+  const receiver = await PushReceiver.start((actor, keyId) => {
+    const record = context.mirror.registry.state.actorAt(actor);
+    if (actor !== 'operator' || record === undefined || record.key.keyId !== keyId) return undefined;
+    return { status: record.status, publicKey: record.key.publicKey, roles: record.roles };
   });
+  const client = transfers.client(`authority:${country}`);
+  await client.putJson('/v1/inbox/webhook', { url: receiver.url });
+  return {
+    receiver,
+    async stop() {
+      await client.deleteJson('/v1/inbox/webhook');
+      await receiver.close();
+    },
+  };
+}
 
-  await mapConcurrent(
-    open.filter((exchange) => exchange.document.plan.query),
-    SUBMIT_CONCURRENCY,
-    (exchange) =>
-      session.submit(
-        `raise a query on ${exchange.exchangeId}`,
-        'exchange.exception',
-        {
-          exchangeId: exchange.exchangeId,
-          reason: 'query',
-          text: `Please confirm the rated power stated in ${exchange.document.plan.number} before release for free circulation.`,
-        },
-        `authority:${exchange.to}`,
-      ),
-  );
-  return open;
+/** Longest wait for the hub to push one exchange and log its delivery. */
+const PUSH_WAIT_MS = 30_000;
+
+/** Waits until the hub logged the push of an exchange, and checks what the endpoint received. */
+async function awaitPush(context: PilotContext, transfers: PilotTransfers, push: PushSession, exchange: PilotExchange): Promise<boolean> {
+  const { outcomes } = context;
+  const step = `push ${exchange.exchangeId} to authority:${exchange.to}`;
+  const deadline = Date.now() + PUSH_WAIT_MS;
+  for (;;) {
+    const view = await transfers.view(exchange.exchangeId, `authority:${exchange.to}`);
+    if (view.deliveredIndex !== undefined) {
+      const received = push.receiver.pushes.find((entry) => entry.exchangeId === exchange.exchangeId && entry.signer === 'operator');
+      outcomes.compare(`${step}: SHA-256 of the pushed PDF`, exchange.document.sha256, received?.sha256 ?? 'nothing received');
+      outcomes.submission(`deliver ${exchange.exchangeId}`, 'exchange.deliver', 'accepted', 'accepted', `pushed; logged by the hub at index ${view.deliveredIndex}`);
+      return received?.sha256 === exchange.document.sha256;
+    }
+    if (view.status === 'failed' || Date.now() > deadline) {
+      outcomes.failure(step, `the hub did not deliver it (status ${view.status} after ${view.attempts} attempts)`);
+      return false;
+    }
+    await sleep(100);
+  }
 }
 
 function acknowledgementReason(acknowledgement: 'warning' | 'negative'): string {

@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
 import { createDevelopmentSetup, DATA_FILES, isEmptyDirectory } from '../../api/data-dir.js';
+import { openExchanges, type Exchanges } from '../../api/exchanges/setup.js';
 import { Hub } from '../../api/hub.js';
+import { parsePrivateKey } from '../../ledger/note.js';
 import { buildServer } from '../../api/server.js';
 import type { WitnessPushSource } from '../../api/witness-push.js';
 import { UsageError } from '../errors.js';
@@ -37,8 +39,11 @@ export async function startOwnHub(dataDir?: string): Promise<HubTarget> {
   createDevelopmentSetup(dir);
   const hub = await Hub.open({ dataDir: dir });
   let app: FastifyInstance;
+  let exchanges: Exchanges;
   try {
-    app = await buildServer(hub, { logger: false });
+    const operatorKey = parsePrivateKey(readFileSync(join(dir, DATA_FILES.devKeys, 'operator.key'), 'utf8').trim());
+    exchanges = await openExchanges(hub, { dataDir: dir, operatorKey, push: { initialBackoffMs: 200 } });
+    app = await buildServer(hub, { logger: false, exchanges: exchanges.routes });
   } catch (error) {
     await hub.close();
     throw error;
@@ -52,6 +57,7 @@ export async function startOwnHub(dataDir?: string): Promise<HubTarget> {
     pushSource: hub,
     async close() {
       await app.close();
+      await exchanges.close();
       await hub.close();
     },
   };

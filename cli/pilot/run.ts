@@ -102,7 +102,8 @@ async function runScenario(target: HubTarget, samples: SampleSet, started: numbe
     const exchange = async (): Promise<void> => {
       documents = await registerDocuments(context, keys, new Map(samples.files.map((file) => [file.file, file.bytes])));
       await revokeRetiredKey(context, keys);
-      exchanges = await runExchanges(context, documents);
+      // A hub the pilot started runs on this machine, so it can push one country's PDFs to a local endpoint.
+      exchanges = await runExchanges(context, documents, { pushTo: target.dataDir === undefined ? undefined : countries[countries.length - 1] });
     };
     await Promise.all([exchange(), witnessing.register(context)]);
     const witnessed = await witnessing.checkpointForVerifications(context);

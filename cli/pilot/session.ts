@@ -34,7 +34,8 @@ export interface SubmitOptions {
 /** Retries of a submission that the hub rejects with 503 (busy). The hub deduplicates a resubmission. */
 const MAX_RETRIES = 5;
 
-interface ReceiptAnswer {
+/** The receipt part of the hub's answer to a logged entry. */
+export interface ReceiptAnswer {
   index: number;
   leafHash: string;
   checkpoint: string;
@@ -75,9 +76,17 @@ export class HubSession {
 
   /** Submits a signed envelope and records whether the outcome is the expected one. */
   async submitEnvelope(step: string, envelope: SignedEnvelope, expect: Expectation): Promise<LoggedReceipt | undefined> {
+    return this.logThrough(step, envelope, expect, () => this.#post(envelope));
+  }
+
+  /**
+   * Logs an envelope through `send`, which returns the hub's receipt answer (a transfer endpoint
+   * or `POST /v1/entries`), and records the outcome and receipt as submitEnvelope does.
+   */
+  async logThrough(step: string, envelope: SignedEnvelope, expect: Expectation, send: () => Promise<ReceiptAnswer>): Promise<LoggedReceipt | undefined> {
     let answer: ReceiptAnswer;
     try {
-      answer = await this.#post(envelope);
+      answer = await send();
     } catch (error) {
       if (!(error instanceof HubError)) throw error;
       this.outcomes.submission(step, envelope.kind, expect, error.code, error.message);
