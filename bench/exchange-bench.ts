@@ -24,6 +24,8 @@ export interface ExchangeBenchOptions {
   /** Untimed exchanges at the largest concurrency after each hub start, so V8 has compiled the hub's paths. */
   warmUpSeconds: number;
   documentBytes: number;
+  /** Node options of the hub process, such as `--cpu-prof` to profile it. */
+  hubNodeArgs?: string[];
 }
 
 /** 200 (the `ecert serve` default) and a short interval; 1, 4 and 16 flows; about 90 s in all. */
@@ -48,11 +50,13 @@ export interface ExchangeRun {
   perSecond: number;
   /** Round trip of each step, and the whole exchange including the client's signing. */
   latency: Record<ExchangeStep | 'total', Percentiles>;
-  /** CPU seconds of the hub process over the run's wall seconds (1.0 is one core); absent off Linux. */
+  /** CPU seconds of the whole hub process over the run's wall seconds (1.0 is one core); absent off Linux. */
   hubCpuShare?: number;
+  /** CPU seconds of the hub's main thread, which runs every JavaScript handler, over the wall seconds. */
+  hubMainThreadShare?: number;
   /**
-   * Seconds the hub's main thread was ready to run but waited for a CPU, over the run's wall
-   * seconds; absent off Linux. A high share means other processes, not the hub, set the pace.
+   * Seconds the hub's main thread was ready to run but waited for a CPU, over the wall seconds.
+   * When this share and `hubMainThreadShare` add up to about 1, the hub's event loop is saturated.
    */
   hubRunQueueShare?: number;
   /** CPU seconds of the load generator over the run's wall seconds. */
@@ -82,7 +86,7 @@ export async function benchExchange(options: ExchangeBenchOptions = DEFAULT_EXCH
   const filler = new Uint8Array(randomBytes(options.documentBytes));
   let hubCommand = '';
   for (const batchIntervalMs of options.batchIntervalsMs) {
-    const hub = await startBenchHub(batchIntervalMs);
+    const hub = await startBenchHub(batchIntervalMs, options.hubNodeArgs);
     hubCommand = `node ${hub.args.join(' ')}`;
     try {
       const load = await prepareLoad(hub, batchIntervalMs, filler, options.documentBytes);
@@ -138,11 +142,11 @@ async function prepareLoad(hub: BenchHub, batchIntervalMs: number, filler: Uint8
 
   const measure: Load['measure'] = async (concurrency, seconds) => {
     const hubCpuBefore = processCpuSeconds(hub.pid);
-    const hubWaitBefore = runQueueSeconds(hub.pid);
+    const hubThreadBefore = mainThreadSeconds(hub.pid);
     const ownCpuBefore = process.cpuUsage();
     const result = await run(concurrency, seconds);
     const hubCpuAfter = processCpuSeconds(hub.pid);
-    const hubWaitAfter = runQueueSeconds(hub.pid);
+    const hubThreadAfter = mainThreadSeconds(hub.pid);
     const ownCpu = process.cpuUsage(ownCpuBefore);
     const latency = Object.fromEntries(
       [...EXCHANGE_STEPS, 'total' as const].map((step) => [step, percentiles(result.timings.map((timing) => timing[step]))]),
@@ -155,7 +159,12 @@ async function prepareLoad(hub: BenchHub, batchIntervalMs: number, filler: Uint8
       perSecond: result.timings.length / result.seconds,
       latency,
       ...(hubCpuBefore === undefined || hubCpuAfter === undefined ? {} : { hubCpuShare: (hubCpuAfter - hubCpuBefore) / result.seconds }),
-      ...(hubWaitBefore === undefined || hubWaitAfter === undefined ? {} : { hubRunQueueShare: (hubWaitAfter - hubWaitBefore) / result.seconds }),
+      ...(hubThreadBefore === undefined || hubThreadAfter === undefined
+        ? {}
+        : {
+            hubMainThreadShare: (hubThreadAfter.running - hubThreadBefore.running) / result.seconds,
+            hubRunQueueShare: (hubThreadAfter.waiting - hubThreadBefore.waiting) / result.seconds,
+          }),
       loadGeneratorCpuShare: (ownCpu.user + ownCpu.system) / 1e6 / result.seconds,
       exchangesOnLog: sent,
     };
@@ -187,13 +196,14 @@ function processCpuSeconds(pid: number): number | undefined {
 }
 
 /**
- * Seconds the process's main thread spent waiting on a run queue, from the second field of
- * /proc/<pid>/schedstat (nanoseconds), or undefined where the kernel does not provide it.
+ * Seconds the process's main thread ran on a CPU and waited on a run queue, from the first two
+ * fields of /proc/<pid>/schedstat (nanoseconds), or undefined where the kernel does not provide it.
  */
-function runQueueSeconds(pid: number): number | undefined {
+function mainThreadSeconds(pid: number): { running: number; waiting: number } | undefined {
   try {
-    const waited = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ')[1]);
-    return Number.isFinite(waited) ? waited / 1e9 : undefined;
+    const [running, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    if (!Number.isFinite(running) || !Number.isFinite(waiting)) return undefined;
+    return { running: running! / 1e9, waiting: waiting! / 1e9 };
   } catch {
     return undefined;
   }
@@ -207,7 +217,7 @@ export function exchangeRows(r: ExchangeResult): Row[] {
     const benchmark = `exchange, batch interval ${run.batchIntervalMs} ms`;
     const share = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(2));
     const cpu =
-      `hub CPU ${share(run.hubCpuShare)} (run queue ${share(run.hubRunQueueShare)}), ` +
+      `hub CPU ${share(run.hubCpuShare)} (main thread ${share(run.hubMainThreadShare)}, run queue ${share(run.hubRunQueueShare)}), ` +
       `load generator CPU ${run.loadGeneratorCpuShare.toFixed(2)}`;
     rows.push({
       benchmark,

@@ -28,15 +28,15 @@ export interface BenchHub {
 }
 
 /**
- * Starts `ecert serve --data DIR --host 127.0.0.1 --port 0 --batch-interval MS` on a new
+ * Starts `node [nodeArgs] ecert serve --data DIR --host 127.0.0.1 --port 0 --batch-interval MS` on a new
  * temporary directory. The hub's pino log goes to a file in that directory rather than through a
  * pipe, so the load generator spends no time reading it; the address is read from the file.
  */
-export async function startBenchHub(batchIntervalMs: number): Promise<BenchHub> {
+export async function startBenchHub(batchIntervalMs: number, nodeArgs: readonly string[] = []): Promise<BenchHub> {
   const root = await mkdtemp(path.join(tmpdir(), 'ecert-bench-exchange-'));
   const dataDir = path.join(root, 'data');
   const logPath = path.join(root, 'hub.log');
-  const args = [CLI_PATH, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--batch-interval', String(batchIntervalMs)];
+  const args = [...nodeArgs, CLI_PATH, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--batch-interval', String(batchIntervalMs)];
   const logFd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
