@@ -2,7 +2,7 @@ import type { ExchangeDeliverBody, ExchangeExceptionBody, ExchangePurgeBody, Exc
 import type { ExchangeRecord, ExchangeStep } from './records.js';
 
 /**
- * Where an exchange stands, derived from its entries alone:
+ * The transport status of an exchange, derived from its entries alone:
  * - `pending`: sent, with no successful delivery yet;
  * - `delivered`: the hub delivered the PDF and the receiver has not acknowledged it;
  * - `failed`: the hub's last delivery attempt failed and none succeeded;

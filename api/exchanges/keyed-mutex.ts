@@ -11,7 +11,7 @@ export class KeyedMutex {
     try {
       return await current;
     } finally {
-      // Only the last task of a key removes it, so the map holds no settled chains.
+      // Only the last task of a key removes it, so the map keeps no settled chains.
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }

@@ -25,8 +25,8 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /**
  * Registers the `multipart/form-data` parser of `POST /v1/exchanges` in `app`'s scope. It streams
  * the `document` part into a document store upload (hashed and synced, not yet visible) and
- * parses the two envelope parts strictly. The parsed body is a SendRequest without its upload
- * committed; whoever handles it commits or aborts the upload.
+ * parses the two envelope parts strictly. The parsed body is a SendRequest whose upload is not
+ * committed yet, so the route handler commits or aborts it.
  */
 export function registerExchangePartsParser(app: FastifyInstance, store: DocumentStore): void {
   app.addContentTypeParser('multipart/form-data', (request, payload, done) => {

@@ -29,7 +29,7 @@ export interface ExchangeServiceOptions {
   logger?: Logger;
 }
 
-/** What `POST /v1/exchanges` carries, once its parts are read. */
+/** The parts of a `POST /v1/exchanges` request, once read. */
 export interface SendRequest {
   register?: SignedEnvelope;
   send: SignedEnvelope;
@@ -55,7 +55,7 @@ export interface DownloadResult {
 
 /**
  * The hub's side of the document exchange: checks who may do what, keeps the PDF in the
- * document store while the log says it is needed, and logs the hub's own entries under the
+ * document store while the log shows it is needed, and logs the hub's own entries under the
  * operator key. Every status it reports comes from the log through the registry state.
  */
 export class ExchangeService {
@@ -183,7 +183,7 @@ export class ExchangeService {
 
   /**
    * Returns the PDF to a receiver of the receiving country. The first successful download logs
-   * the hub's `exchange.deliver` before any byte leaves, so a PDF the receiver holds is always
+   * the hub's `exchange.deliver` before any byte leaves, so a PDF the receiver has is always
    * on the log as delivered.
    */
   async download(signer: RequestSigner, exchangeId: string): Promise<DownloadResult> {
@@ -199,7 +199,7 @@ export class ExchangeService {
 
   /**
    * Logs the hub's `exchange.deliver` unless a successful delivery is already logged; returns
-   * the index of the delivery entry that stands. A failure is logged only while none succeeded.
+   * the index of the delivery entry in effect. A failure is logged only while none succeeded.
    */
   async recordDelivery(exchangeId: string, status: 'delivered' | 'failed', attempts: number): Promise<number> {
     return this.#exchangeLocks.run(exchangeId, async () => {

@@ -11,7 +11,7 @@ import { RetentionSweeper } from './retention.js';
 import { ExchangeService } from './service.js';
 import { WebhookPusher, WebhookRegistry } from './webhooks.js';
 
-/** Folder of a hub data directory that holds the exchange's PDFs and the push addresses. */
+/** Folder of a hub data directory that contains the exchange's PDFs and the push addresses. */
 export const EXCHANGE_DIR = 'exchanges';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;

@@ -19,10 +19,10 @@ const authentications = new WeakMap<FastifyRequest, RequestAuthentication>();
 const EMPTY_BODY_SHA256 = createHash('sha256').digest();
 
 /**
- * Makes every route of `app` (an encapsulated plugin scope) require an RFC 9421 signature: the
+ * Makes every route of `app` (an encapsulated plugin scope) require an RFC 9421 signature. The
  * signature headers are checked before the body is read, so an unsigned upload is rejected
- * before anything is stored, and the body's RFC 9530 digest is checked once it was read, before
- * the handler runs.
+ * before anything is stored. The body's RFC 9530 digest is checked after the body was read and
+ * before the handler runs.
  */
 export function requireSignedRequests(app: FastifyInstance, verifier: RequestVerifier): void {
   app.addHook('onRequest', async (request) => {

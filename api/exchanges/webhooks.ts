@@ -127,7 +127,7 @@ export interface WebhookPusherOptions {
 }
 
 /**
- * Pushes each new exchange's PDF to its receiver's webhook. A 2xx answer logs the hub's
+ * Pushes each new exchange's PDF to its receiver's webhook. A 2xx response logs the hub's
  * `exchange.deliver` as `delivered`; after the last failed attempt it logs `failed`, and the
  * receiver can still pull the PDF.
  */
@@ -233,6 +233,6 @@ export class WebhookPusher {
     );
     const response = await fetch(url, { method: 'POST', headers, body: bytes, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await response.body?.cancel();
-    if (response.status < 200 || response.status > 299) throw new Error(`the webhook answered ${response.status}`);
+    if (response.status < 200 || response.status > 299) throw new Error(`the webhook returned HTTP ${response.status}`);
   }
 }

@@ -36,7 +36,7 @@ export class PilotTransfers {
     this.#context = context;
   }
 
-  /** The signed client of an actor, made once. */
+  /** Returns the actor's signed client, creating it on first use. */
   client(actor: string): SignedHubClient {
     let client = this.#clients.get(actor);
     if (client === undefined) {
