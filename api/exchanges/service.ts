@@ -47,6 +47,23 @@ export interface SendResult {
 
 export type InboxFilter = 'pending' | 'delivered' | 'open' | 'all';
 
+/** Most exchanges one inbox read returns; `next` continues after the last one. */
+export const MAX_INBOX_PAGE = 1000;
+
+export interface InboxPage {
+  /** Exchanges to return, at most MAX_INBOX_PAGE. */
+  limit?: number;
+  /** Returns only exchanges whose `exchange.send` index is above this one. */
+  after?: number;
+}
+
+export interface InboxResult {
+  country: string;
+  exchanges: ExchangeView[];
+  /** The `after` value of the next page, present when more exchanges match. */
+  next?: number;
+}
+
 export interface DownloadResult {
   exchange: ExchangeView;
   bytes: Uint8Array;
@@ -161,14 +178,19 @@ export class ExchangeService {
    * Lists the exchanges sent to `country`, which must be the signer's own: a receiver reads only
    * its country's inbox.
    */
-  inbox(signer: RequestSigner, country: string | undefined, filter: InboxFilter): { country: string; exchanges: ExchangeView[] } {
+  inbox(signer: RequestSigner, country: string | undefined, filter: InboxFilter, page: InboxPage = {}): InboxResult {
     const own = actorCountry(signer.actor);
     requireRole(signer, 'receiver', 'read an inbox');
     const target = country ?? own!;
     if (target !== own) {
       throw new ApiError(403, 'not_your_inbox', `${signer.actor} may read the inbox of ${own} only, not of ${target}`);
     }
-    return { country: target, exchanges: this.inboxOf(target).filter((view) => matchesFilter(view, filter)) };
+    const limit = page.limit ?? MAX_INBOX_PAGE;
+    const after = page.after ?? -1;
+    const matching = this.inboxOf(target).filter((view) => view.sentIndex > after && matchesFilter(view, filter));
+    const exchanges = matching.slice(0, limit);
+    const next = matching.length > limit ? exchanges[exchanges.length - 1]!.sentIndex : undefined;
+    return next === undefined ? { country: target, exchanges } : { country: target, exchanges, next };
   }
 
   /** Returns the hub exchanges sent to `country` (every country when omitted), in log order. */

@@ -8,10 +8,10 @@ import { formatContentDigest } from '../http-signature/content-digest.js';
 import type { RequestVerifier } from '../http-signature/verify.js';
 import type { EntryReceipt } from '../hub.js';
 import { registerExchangePartsParser } from '../exchanges/multipart.js';
-import type { ExchangeService, InboxFilter, SendRequest } from '../exchanges/service.js';
+import { MAX_INBOX_PAGE, type ExchangeService, type InboxFilter, type SendRequest } from '../exchanges/service.js';
 import { requireSignedRequests, signerOf } from '../exchanges/signed-requests.js';
 import type { WebhookRegistry } from '../exchanges/webhooks.js';
-import { base64, errorSchema } from '../params.js';
+import { base64, countSchema, errorSchema } from '../params.js';
 
 /** Body limit of the JSON routes: one envelope, as at `POST /v1/entries`. */
 const ENVELOPE_BODY_LIMIT = 80 * 1024;
@@ -78,13 +78,15 @@ function registerTransferRoutes(app: FastifyInstance, { service, onSent }: Excha
     '/v1/inbox',
     {
       schema: {
-        summary: "The exchanges sent to the signer's country",
+        summary: "The exchanges sent to the signer's country, in log order, at most `limit` (default 1000) after index `after`",
         description: signedRequestNote,
         querystring: {
           type: 'object',
           properties: {
             country: { type: 'string', pattern: '^[A-Z]{2}$' },
             status: { type: 'string', enum: ['pending', 'delivered', 'open', 'all'] },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_INBOX_PAGE },
+            after: countSchema,
           },
           additionalProperties: false,
         },
@@ -92,8 +94,8 @@ function registerTransferRoutes(app: FastifyInstance, { service, onSent }: Excha
       },
     },
     async (request) => {
-      const query = request.query as { country?: string; status?: InboxFilter };
-      return service.inbox(signerOf(request), query.country, query.status ?? 'open');
+      const query = request.query as { country?: string; status?: InboxFilter; limit?: number; after?: number };
+      return service.inbox(signerOf(request), query.country, query.status ?? 'open', { limit: query.limit, after: query.after });
     },
   );
 

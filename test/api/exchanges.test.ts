@@ -66,6 +66,25 @@ describe('document exchange over HTTP', () => {
     expect(open.body.exchanges.map((e: { exchangeId: string }) => e.exchangeId)).not.toContain(exchangeId);
   });
 
+  it('when an inbox is paged, the pages cover every exchange once', async () => {
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push((await hub.sendDocument('KG', 'AZ')).exchangeId);
+    const seen: string[] = [];
+    let after: number | undefined;
+    for (let page = 0; page < 10; page++) {
+      const query = after === undefined ? '?status=all&limit=2' : `?status=all&limit=2&after=${after}`;
+      const answer = await hub.signed(hub.authority.AZ, 'GET', `/v1/inbox${query}`);
+      expect(answer.status).toBe(200);
+      expect(answer.body.exchanges.length).toBeLessThanOrEqual(2);
+      seen.push(...answer.body.exchanges.map((e: { exchangeId: string }) => e.exchangeId));
+      if (answer.body.next === undefined) break;
+      after = answer.body.next;
+    }
+    for (const id of ids) expect(seen.filter((seenId) => seenId === id)).toHaveLength(1);
+    const tooMany = await hub.signed(hub.authority.AZ, 'GET', '/v1/inbox?limit=1001');
+    expect(tooMany.body.error.code).toBe('invalid_parameter');
+  });
+
   it('when a retry repeats an upload, it returns the same entries', async () => {
     const pdf = makePdf();
     const first = await hub.sendDocument('AZ', 'UZ', { pdf, exchangeId: 'retry-1' });
