@@ -3,6 +3,7 @@
  * entries with their index keys. Everything the hub checks at start, and more, is reported here
  * as a list of problems; nothing is created or repaired.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -16,6 +17,7 @@ import { decodeLeaf, envelopeDedupKey, type SignedEnvelope } from '../registry/e
 import { parseStrictJson } from '../registry/json.js';
 import { Registry } from '../registry/registry.js';
 import { DATA_FILES } from './data-dir.js';
+import { DOCUMENTS_DIR, EXCHANGE_DIR } from './exchanges/setup.js';
 import { replayEntries } from './store-check.js';
 
 /** The store report, with the problems of the data files and the entries added. */
@@ -65,7 +67,8 @@ export async function checkHub(dataDir: string): Promise<HubFsckReport> {
     report.checkpointsChecked = store.checkpointsChecked;
     report.truncated ||= store.truncated;
     for (const problem of store.problems) addProblem(report, problem);
-    await checkEntries(storage, files.genesis, report);
+    const registry = await checkEntries(storage, files.genesis, report);
+    if (registry !== undefined) checkDocuments(dataDir, registry, report);
   } finally {
     await storage.close();
   }
@@ -130,10 +133,10 @@ function checkDataFiles(dataDir: string, report: HubFsckReport): DataFiles {
 }
 
 /** Compares the genesis file with entry 0, then replays every entry and checks its index keys. */
-async function checkEntries(storage: LogStorage, genesis: SignedEnvelope | undefined, report: HubFsckReport): Promise<void> {
+async function checkEntries(storage: LogStorage, genesis: SignedEnvelope | undefined, report: HubFsckReport): Promise<Registry | undefined> {
   const latest = await storage.readLatestCheckpoint().catch(() => undefined);
   // Without a latest checkpoint the entries cannot be addressed; the store check reported why.
-  if (latest === undefined) return;
+  if (latest === undefined) return undefined;
   try {
     if (genesis !== undefined) {
       // Entry 0 carries the integration time, which the file lacks, so the dedup hashes compare.
@@ -143,15 +146,41 @@ async function checkEntries(storage: LogStorage, genesis: SignedEnvelope | undef
         addProblem(report, problem('genesis_mismatch', 'entry 0', message));
       }
     }
-    await replayEntries(storage, new Registry(), latest.size, {
+    const registry = new Registry();
+    await replayEntries(storage, registry, latest.size, {
       onIndexKeyProblem: (keyProblem) => {
         addProblem(report, problem(keyProblem.code, `entry ${keyProblem.index}`, keyProblem.message));
       },
     });
     report.entriesChecked = latest.size;
+    return registry;
   } catch (error) {
     if (!(error instanceof LedgerError) || error.code === 'store_closed') throw error;
     addProblem(report, problem(error.code, 'entries', `the replay stopped: ${error.message}`));
+    return undefined;
+  }
+}
+
+/**
+ * Checks that every PDF the log says the hub still holds (a hub exchange with no purge) is in
+ * the document store under its SHA-256 and still hashes to it.
+ */
+function checkDocuments(dataDir: string, registry: Registry, report: HubFsckReport): void {
+  const checked = new Set<string>();
+  for (const exchange of registry.state.exchanges()) {
+    const sha256 = exchange.send.documentSha256;
+    if (exchange.send.channel !== 'hub' || exchange.purged || checked.has(sha256)) continue;
+    checked.add(sha256);
+    const where = join(EXCHANGE_DIR, DOCUMENTS_DIR, `${sha256}.pdf`);
+    const path = join(dataDir, where);
+    if (!existsSync(path)) {
+      addProblem(report, problem('document_lost', where, `exchange ${exchange.exchangeId} has no purge on the log, but its PDF is missing`));
+      continue;
+    }
+    const actual = createHash('sha256').update(readFileSync(path)).digest('hex');
+    if (actual !== sha256) {
+      addProblem(report, problem('document_corrupt', where, `the stored PDF of exchange ${exchange.exchangeId} hashes to ${actual}`));
+    }
   }
 }
 

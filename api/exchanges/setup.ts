@@ -14,6 +14,9 @@ import { WebhookPusher, WebhookRegistry } from './webhooks.js';
 /** Folder of a hub data directory that contains the exchange's PDFs and the push addresses. */
 export const EXCHANGE_DIR = 'exchanges';
 
+/** Folder of EXCHANGE_DIR with the PDFs, one `<sha256>.pdf` per distinct document. */
+export const DOCUMENTS_DIR = 'documents';
+
 export const DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
 export const DEFAULT_STORAGE_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
 
@@ -46,7 +49,7 @@ export interface Exchanges {
 export async function openExchanges(hub: Hub, options: ExchangeSetupOptions): Promise<Exchanges> {
   const directory = join(options.dataDir, EXCHANGE_DIR);
   const store = await DocumentStore.open({
-    dir: join(directory, 'documents'),
+    dir: join(directory, DOCUMENTS_DIR),
     quotaBytes: options.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES,
     maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
   });
