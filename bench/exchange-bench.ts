@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
+import { DEFAULT_MAX_CONCURRENT_UPLOADS } from '../api/document-store.js';
 import { BENCH_COUNTRIES, readDevKey, registerParticipants, waitForSignatures, type BenchCountry } from './exchange-client.js';
 import { EXCHANGE_STEPS, makeDocument, runExchangeFlow, type ExchangeStep, type FlowParties, type FlowTimings } from './exchange-flow.js';
 import { startBenchHub, type BenchHub } from './exchange-hub.js';
@@ -28,7 +29,10 @@ export interface ExchangeBenchOptions {
   hubNodeArgs?: string[];
 }
 
-/** 200 (the `ecert serve` default) and a short interval; 1, 4 and 16 flows; about 90 s in all. */
+/**
+ * 200 ms (the `ecert serve` default) and a short interval, with 1, 4 and 16 flows, take about
+ * 90 s in all. Sixteen flows is the most, because the hub rejects a 17th concurrent upload.
+ */
 export const DEFAULT_EXCHANGE_OPTIONS: ExchangeBenchOptions = {
   batchIntervalsMs: [200, 10],
   concurrencies: [1, 4, 16],
@@ -82,6 +86,14 @@ const PAIRS: [BenchCountry, BenchCountry][] = BENCH_COUNTRIES.flatMap((from) =>
 
 /** Runs the sweep: per batch interval, a new hub, the registrations, a warm-up, then each concurrency. */
 export async function benchExchange(options: ExchangeBenchOptions = DEFAULT_EXCHANGE_OPTIONS): Promise<ExchangeResult> {
+  for (const concurrency of options.concurrencies) {
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > DEFAULT_MAX_CONCURRENT_UPLOADS) {
+      throw new RangeError(
+        `concurrency ${concurrency} is invalid, expected 1..${DEFAULT_MAX_CONCURRENT_UPLOADS}: ` +
+          `ecert serve admits ${DEFAULT_MAX_CONCURRENT_UPLOADS} uploads at once and returns 503 busy to more`,
+      );
+    }
+  }
   const runs: ExchangeRun[] = [];
   const filler = new Uint8Array(randomBytes(options.documentBytes));
   let hubCommand = '';
