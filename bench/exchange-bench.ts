@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { DEFAULT_MAX_CONCURRENT_UPLOADS } from '../api/document-store.js';
+import { DEFAULT_MAX_DOCUMENT_BYTES } from '../api/exchanges/setup.js';
 import { BENCH_COUNTRIES, readDevKey, registerParticipants, waitForSignatures, type BenchCountry } from './exchange-client.js';
 import { EXCHANGE_STEPS, makeDocument, runExchangeFlow, type ExchangeStep, type FlowParties, type FlowTimings } from './exchange-flow.js';
 import { startBenchHub, type BenchHub } from './exchange-hub.js';
@@ -79,6 +80,9 @@ export interface ExchangeResult {
   runs: ExchangeRun[];
 }
 
+/** Leaves room for the unique header line that makes every document's SHA-256 new. */
+const MIN_DOCUMENT_BYTES = 1024;
+
 /** Every ordered pair of two different countries: 20 for five countries. */
 const PAIRS: [BenchCountry, BenchCountry][] = BENCH_COUNTRIES.flatMap((from) =>
   BENCH_COUNTRIES.filter((to) => to !== from).map((to): [BenchCountry, BenchCountry] => [from, to]),
@@ -86,6 +90,12 @@ const PAIRS: [BenchCountry, BenchCountry][] = BENCH_COUNTRIES.flatMap((from) =>
 
 /** Runs the sweep: per batch interval, a new hub, the registrations, a warm-up, then each concurrency. */
 export async function benchExchange(options: ExchangeBenchOptions = DEFAULT_EXCHANGE_OPTIONS): Promise<ExchangeResult> {
+  if (!Number.isSafeInteger(options.documentBytes) || options.documentBytes < MIN_DOCUMENT_BYTES || options.documentBytes > DEFAULT_MAX_DOCUMENT_BYTES) {
+    throw new RangeError(
+      `document size ${options.documentBytes} bytes is invalid, expected ${MIN_DOCUMENT_BYTES}..${DEFAULT_MAX_DOCUMENT_BYTES}: ` +
+        'each document starts with a unique header line, and ecert serve accepts at most 20 MiB',
+    );
+  }
   for (const concurrency of options.concurrencies) {
     if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > DEFAULT_MAX_CONCURRENT_UPLOADS) {
       throw new RangeError(
@@ -104,7 +114,13 @@ export async function benchExchange(options: ExchangeBenchOptions = DEFAULT_EXCH
       const load = await prepareLoad(hub, batchIntervalMs, filler, options.documentBytes);
       const warmUpConcurrency = Math.max(...options.concurrencies);
       await load.run(warmUpConcurrency, options.warmUpSeconds);
-      for (const concurrency of options.concurrencies) {
+      if (!Number.isSafeInteger(options.documentBytes) || options.documentBytes < MIN_DOCUMENT_BYTES || options.documentBytes > DEFAULT_MAX_DOCUMENT_BYTES) {
+    throw new RangeError(
+      `document size ${options.documentBytes} bytes is invalid, expected ${MIN_DOCUMENT_BYTES}..${DEFAULT_MAX_DOCUMENT_BYTES}: ` +
+        'each document starts with a unique header line, and ecert serve accepts at most 20 MiB',
+    );
+  }
+  for (const concurrency of options.concurrencies) {
         console.log(`exchange: batch interval ${batchIntervalMs} ms, ${concurrency} concurrent flows for ${options.secondsPerRun} s...`);
         runs.push(await load.measure(concurrency, options.secondsPerRun));
       }

@@ -25,9 +25,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export function makeDocument(size: number, filler: Uint8Array, seed: string): Uint8Array {
   const head = Buffer.from(`%PDF-1.7\n% ecert exchange benchmark ${seed} ${randomBytes(8).toString('hex')}\n`);
+  if (size < head.length || filler.length < size - head.length) {
+    throw new RangeError(`document size ${size} is invalid, expected ${head.length}..${head.length + filler.length} bytes for this header and filler`);
+  }
   const document = new Uint8Array(size);
-  document.set(head.subarray(0, size));
-  if (size > head.length) document.set(filler.subarray(0, size - head.length), head.length);
+  document.set(head);
+  document.set(filler.subarray(0, size - head.length), head.length);
   return document;
 }
 

@@ -21,7 +21,7 @@ export interface BenchHub {
   url: string;
   dataDir: string;
   pid: number;
-  /** The arguments after `node`, for the record. */
+  /** The arguments after `node`, for the record: node options, the CLI path and `serve` with its flags. */
   args: string[];
   /** Stops the hub with SIGTERM (SIGKILL after 15 s) and removes its data directory. */
   stop(): Promise<void>;
@@ -60,7 +60,7 @@ export async function startBenchHub(batchIntervalMs: number, nodeArgs: readonly 
   };
   try {
     const url = await waitForAddress(child, logPath);
-    return { url, dataDir, pid: child.pid!, args: args.slice(1), stop };
+    return { url, dataDir, pid: child.pid!, args, stop };
   } catch (error) {
     await stop();
     throw error;
