@@ -162,6 +162,32 @@ export class Hub {
     });
   }
 
+  /**
+   * Logs several envelopes in the given order, letting them share one integration: an entry that
+   * depends on an earlier one (an `exchange.send` on its `document.register`) needs no commit
+   * in between. Each envelope is checked at its own index, so when one is rejected the later
+   * ones are still decided against the state without it. Returns the receipts in order.
+   * @throws the first envelope's error, after every submission has settled.
+   */
+  async submitInOrder(envelopes: readonly SignedEnvelope[]): Promise<EntryReceipt[]> {
+    const keys = envelopes.map((envelope) => envelopeDedupKey(envelope));
+    const existing = await Promise.all(keys.map((key) => this.#storage.readIndexKey(dedupIndexKey(key))));
+    // Pushed to the sequencer's pool synchronously, so they keep their order.
+    const pending = envelopes.map((envelope, position) =>
+      existing[position] !== undefined ? undefined : this.#sequencer.submit({ envelope, dedupKey: keys[position]! }),
+    );
+    const settled = await Promise.allSettled(pending.map((submission) => submission ?? Promise.resolve(undefined)));
+    const failure = settled.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+    return Promise.all(
+      settled.map((outcome, position) => {
+        const sequenced = (outcome as PromiseFulfilledResult<Awaited<ReturnType<Sequencer<PendingEnvelope>['submit']>> | undefined>).value;
+        if (sequenced === undefined) return this.receipt(existing[position]!);
+        return this.receipt(sequenced.index, { size: sequenced.size, rootHash: sequenced.rootHash, note: sequenced.checkpoint });
+      }),
+    );
+  }
+
   /** Tells whether this exact envelope (same signature) is already logged. */
   async isLogged(envelope: SignedEnvelope): Promise<boolean> {
     return (await this.#storage.readIndexKey(dedupIndexKey(envelopeDedupKey(envelope)))) !== undefined;

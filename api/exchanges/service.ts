@@ -158,8 +158,9 @@ export class ExchangeService {
         if (document !== undefined) await document.upload.commit();
         const sizeBefore = this.hub.size;
         try {
-          const registerReceipt = register === undefined ? undefined : await this.hub.submit(register);
-          const sendReceipt = await this.hub.submit(send);
+          const receipts = await this.hub.submitInOrder(register === undefined ? [send] : [register, send]);
+          const registerReceipt = register === undefined ? undefined : receipts[0];
+          const sendReceipt = receipts[receipts.length - 1]!;
           const exchange = this.view(body.exchangeId);
           this.#logger?.info({ exchangeId: body.exchangeId, from: body.from, to: body.to, index: sendReceipt.index }, 'exchange sent');
           return { created: sendReceipt.index >= sizeBefore, exchange, register: registerReceipt, send: sendReceipt };

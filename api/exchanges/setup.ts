@@ -25,6 +25,8 @@ export interface ExchangeSetupOptions {
   operatorKey: PrivateKey;
   maxDocumentBytes?: number;
   storageQuotaBytes?: number;
+  /** Uploads received at once; more get 503 `busy` (default 16). */
+  maxConcurrentUploads?: number;
   retentionMs?: number;
   collectionLimitMs?: number;
   /** Interval of the retention sweep; 0 leaves sweeping to the caller (tests). Default one minute. */
@@ -52,6 +54,7 @@ export async function openExchanges(hub: Hub, options: ExchangeSetupOptions): Pr
     dir: join(directory, DOCUMENTS_DIR),
     quotaBytes: options.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES,
     maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
+    maxConcurrentUploads: options.maxConcurrentUploads,
   });
   const service = new ExchangeService(hub, {
     operatorKey: options.operatorKey,

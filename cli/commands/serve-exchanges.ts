@@ -17,6 +17,7 @@ export interface ExchangeFlags {
   operatorKey?: string;
   maxDocumentSize: string;
   storageQuota: string;
+  maxUploads: string;
   retention: string;
   collectionLimit: string;
 }
@@ -27,6 +28,7 @@ export const EXCHANGE_FLAG_HELP = {
     '(default: DIR/dev-keys/operator.key when present; without a key the hub serves no exchange routes)',
   maxDocumentSize: 'largest PDF an exchange may upload, in MiB',
   storageQuota: 'total size of the PDFs the hub keeps at once, in MiB',
+  maxUploads: 'uploads received at once; more are answered 503 busy with Retry-After',
   retention: "days a PDF is kept after the receiver's acknowledgement",
   collectionLimit: 'days a PDF is kept after upload, acknowledged or not',
 } as const;
@@ -54,10 +56,19 @@ export async function openServeExchanges(hub: Hub, dataDir: string, flags: Excha
     operatorKey,
     maxDocumentBytes: parsePositive(flags.maxDocumentSize, '--max-document-size') * MIB,
     storageQuotaBytes: parsePositive(flags.storageQuota, '--storage-quota') * MIB,
+    maxConcurrentUploads: parseUploadLimit(flags.maxUploads),
     retentionMs: parsePositive(flags.retention, '--retention') * DAY_MS,
     collectionLimitMs: parsePositive(flags.collectionLimit, '--collection-limit') * DAY_MS,
     logger,
   });
+}
+
+function parseUploadLimit(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 1024) {
+    throw new UsageError(`--max-uploads ${text} must be an integer from 1 to 1024`);
+  }
+  return value;
 }
 
 function parsePositive(text: string, flag: string): number {

@@ -45,6 +45,7 @@ export function registerServe(program: Command): void {
     .option('--operator-key <file>', EXCHANGE_FLAG_HELP.operatorKey)
     .option('--max-document-size <MiB>', EXCHANGE_FLAG_HELP.maxDocumentSize, '20')
     .option('--storage-quota <MiB>', EXCHANGE_FLAG_HELP.storageQuota, '10240')
+    .option('--max-uploads <n>', EXCHANGE_FLAG_HELP.maxUploads, '16')
     .option('--retention <days>', EXCHANGE_FLAG_HELP.retention, '14')
     .option('--collection-limit <days>', EXCHANGE_FLAG_HELP.collectionLimit, '30')
     .action(async (options: ServeFlags) => {
