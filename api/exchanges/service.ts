@@ -194,7 +194,11 @@ export class ExchangeService {
     return next === undefined ? { country: target, exchanges } : { country: target, exchanges, next };
   }
 
-  /** Returns the hub exchanges sent to `country` (every country when omitted), in log order. */
+  /**
+   * Returns the hub exchanges sent to `country` (every country when omitted), in log order.
+   * NOTE: this walks every exchange on the log, which is fine for thousands but grows with
+   * the log; an index by receiving country is the next step.
+   */
   inboxOf(country?: string): ExchangeView[] {
     const exchanges: ExchangeView[] = [];
     for (const record of this.hub.registry.state.exchanges()) {
