@@ -52,11 +52,25 @@ export async function fetchLog(fetcher: LogFetcher, logKey: NoteVerifier, policy
   }
   const entries = await fetchEntries(fetcher, size);
   const effective = policy ?? genesisPolicy(entries);
-  if (effective === undefined || evaluateTlogPolicy(latest, effective).satisfied) return { checkpoint: latest, entries };
+  if (effective === undefined || satisfiesPolicy(latest, effective)) return { checkpoint: latest, entries };
 
   const witnessed = await fetchWitnessed(fetcher, logKey, effective, size);
   if (witnessed === undefined) return { checkpoint: latest, entries };
   return { checkpoint: witnessed.note, entries: entries.slice(0, witnessed.size), unwitnessed: { checkpoint: latest, entries } };
+}
+
+/**
+ * Tells whether a checkpoint meets the policy. A checkpoint with a witness line that does not
+ * verify does not: the witnessed checkpoint is tried instead, and if the verifier keeps this
+ * one, its traceability check reports the bad line.
+ */
+function satisfiesPolicy(note: string, policy: TlogPolicy): boolean {
+  try {
+    return evaluateTlogPolicy(note, policy).satisfied;
+  } catch (error) {
+    if (error instanceof LedgerError) return false;
+    throw error;
+  }
 }
 
 async function fetchWitnessed(

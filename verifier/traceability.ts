@@ -5,7 +5,7 @@ import { noteVerifier, type NoteVerifier } from '../ledger/note.js';
 import { verifyInclusion } from '../ledger/proof.js';
 import { decodeLeaf, type LoggedEnvelope } from '../registry/envelope.js';
 import { failed, indeterminate, passed, type CheckEvidence, type CheckReport } from './indications.js';
-import { evaluateTlogPolicy, policyTrustsLog, type TlogPolicy } from './tlog-policy.js';
+import { evaluateTlogPolicy, policyTrustsLog, type PolicyEvaluation, type TlogPolicy } from './tlog-policy.js';
 
 /** The entries check 6 needs, each logged and proven. */
 export const TRACED_KINDS = ['document.register', 'exchange.send', 'exchange.receive'] as const;
@@ -64,7 +64,16 @@ export function checkTraceability(input: TraceabilityInput): CheckReport {
     evidence[`${kind}.index`] = proven.index;
   }
 
-  const evaluation = evaluateTlogPolicy(input.checkpoint, input.policy);
+  let evaluation: PolicyEvaluation;
+  try {
+    evaluation = evaluateTlogPolicy(input.checkpoint, input.policy);
+  } catch (error) {
+    if (!(error instanceof NoteError)) throw error;
+    return failed('traceability', 'PROOF_INVALID', `checkpoint ${checkpoint.size} carries a witness cosignature that does not verify: ${error.message}`, {
+      ...evidence,
+      code: error.code,
+    });
+  }
   evidence.cosigners = evaluation.cosigners.join(' ');
   evidence.witnessQuorum = evaluation.requirement;
   if (!evaluation.satisfied) {

@@ -124,6 +124,18 @@ describe('evaluateTlogPolicy', () => {
     expect(evaluateTlogPolicy(note, parseTlogPolicy(`witness KG ${kg}\nquorum KG`)).satisfied).toBe(false);
   });
 
+  it('a known witness line that fails rejects the note', () => {
+    const note = cosignedBy(0);
+    const lines = note.trimEnd().split('\n');
+    const last = lines.pop()!;
+    const [dash, name, encoded] = last.split(' ') as [string, string, string];
+    const bytes = Buffer.from(encoded, 'base64');
+    bytes[bytes.length - 1]! ^= 0x01;
+    const tampered = [...lines, `${dash} ${name} ${bytes.toString('base64')}`].join('\n') + '\n';
+    const policy = parseTlogPolicy(`witness KG ${kg}\nquorum none`);
+    expect(() => evaluateTlogPolicy(tampered, policy)).toThrowError(expect.objectContaining({ code: 'invalid_signature' }));
+  });
+
   it('policyFromWitnesses builds a k-of-n group', () => {
     const policy = policyFromWitnesses(
       [
