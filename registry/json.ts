@@ -27,6 +27,25 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *   `non_integer_number`, `duplicate_key`, `json_too_large` or `json_too_deep`.
  */
 export function parseStrictJson(input: string | Uint8Array, limits: JsonLimits = {}): unknown {
+  return parseStrictJsonWithForm(input, limits).value;
+}
+
+/** A value parsed by {@link parseStrictJsonWithForm}, and whether its text was canonical. */
+export interface ParsedJson {
+  value: unknown;
+  /**
+   * Whether the text is exactly the RFC 8785 canonical JSON of `value`: no whitespace, object
+   * members in UTF-16 code unit order, and every string and number in the form RFC 8785 writes.
+   */
+  isCanonical: boolean;
+}
+
+/**
+ * Parses like {@link parseStrictJson} and also notes, in the same pass, whether the text is in
+ * RFC 8785 canonical form, so a caller need not serialise the value again to compare.
+ * @throws RuleError with the codes of {@link parseStrictJson}; a non-canonical text is no error.
+ */
+export function parseStrictJsonWithForm(input: string | Uint8Array, limits: JsonLimits = {}): ParsedJson {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_JSON_BYTES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length;
@@ -47,7 +66,8 @@ export function parseStrictJson(input: string | Uint8Array, limits: JsonLimits =
     }
   }
   const parser = new StrictParser(text, maxDepth);
-  return parser.parseDocument();
+  const value = parser.parseDocument();
+  return { value, isCanonical: parser.isCanonical };
 }
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
@@ -63,9 +83,23 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   t: '\t',
 };
 
-/** Recursive-descent parser for RFC 8259 JSON; recursion is bounded by `maxDepth`. */
+/**
+ * The escapes RFC 8785 writes (those of ECMAScript's JSON.stringify): the short ones below, and
+ * `\u` with lowercase hex for the other code units under 0x20. `\/` and every other `\u` escape
+ * are valid JSON but not canonical.
+ */
+const CANONICAL_SHORT_ESCAPES = new Set(['"', '\\', 'b', 'f', 'n', 'r', 't']);
+const CANONICAL_U_ESCAPE = /^00[01][0-9a-f]$/;
+/** Backspace, tab, line feed, form feed and carriage return, which RFC 8785 writes as `\b` and so on. */
+const SHORT_ESCAPED_CODES = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
+
+/**
+ * Recursive-descent parser for RFC 8259 JSON; recursion is bounded by `maxDepth`. It clears
+ * `isCanonical` at the first spelling that RFC 8785 would write differently.
+ */
 class StrictParser {
   private pos = 0;
+  isCanonical = true;
 
   constructor(
     private readonly text: string,
@@ -106,7 +140,7 @@ class StrictParser {
 
   private parseObject(depth: number): Record<string, unknown> {
     const result: Record<string, unknown> = {};
-    const keys = new Set<string>();
+    let previousKey: string | undefined;
     this.pos++;
     this.skipWhitespace();
     if (this.text[this.pos] === '}') {
@@ -117,20 +151,26 @@ class StrictParser {
       if (this.text[this.pos] !== '"') this.fail('expected a string key');
       const keyOffset = this.pos;
       const key = this.parseString();
-      if (keys.has(key)) {
+      if (Object.hasOwn(result, key)) {
         throw new RuleError('duplicate_key', `duplicate object key ${JSON.stringify(key)}`, {
           key,
           offset: keyOffset,
         });
       }
-      keys.add(key);
+      // RFC 8785 §3.2.3 sorts members by their UTF-16 code units, which is how `<` compares strings.
+      if (previousKey !== undefined && !(previousKey < key)) this.isCanonical = false;
+      previousKey = key;
       this.skipWhitespace();
       if (this.text[this.pos] !== ':') this.fail('expected ":" after an object key');
       this.pos++;
       this.skipWhitespace();
       const value = this.parseValue(depth + 1);
-      // defineProperty keeps a "__proto__" key an own data property instead of a prototype change.
-      Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__') {
+        // defineProperty keeps a "__proto__" key an own data property instead of a prototype change.
+        Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        result[key] = value;
+      }
       this.skipWhitespace();
       const next = this.text[this.pos];
       this.pos++;
@@ -173,6 +213,8 @@ class StrictParser {
       });
     }
     const value = Number(token);
+    // RFC 8785 writes negative zero as 0.
+    if (token === '-0') this.isCanonical = false;
     if (!Number.isSafeInteger(value)) {
       throw new RuleError('unsafe_integer', `integer ${token} is beyond ±(2^53 - 1)`, {
         token,
@@ -217,6 +259,7 @@ class StrictParser {
     if (ch === undefined) return this.fail('unterminated escape');
     const simple = SIMPLE_ESCAPES[ch];
     if (simple !== undefined) {
+      if (!CANONICAL_SHORT_ESCAPES.has(ch)) this.isCanonical = false;
       this.pos += 2;
       return simple;
     }
@@ -224,11 +267,15 @@ class StrictParser {
     const hex = this.text.slice(this.pos + 2, this.pos + 6);
     if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape');
     this.pos += 6;
-    return String.fromCharCode(Number.parseInt(hex, 16));
+    const code = Number.parseInt(hex, 16);
+    if (!CANONICAL_U_ESCAPE.test(hex) || SHORT_ESCAPED_CODES.has(code)) this.isCanonical = false;
+    return String.fromCharCode(code);
   }
 
   private skipWhitespace(): void {
+    const start = this.pos;
     while (WHITESPACE.has(this.text.charCodeAt(this.pos))) this.pos++;
+    if (this.pos !== start) this.isCanonical = false;
   }
 
   private fail(reason: string, offset = this.pos): never {
