@@ -1,14 +1,15 @@
 /**
  * The work a signature worker does for the replay, ahead of the registry rules. It decodes each
- * leaf (strict JSON, schema and canonical form, as `decodeLeaf`), builds the signing message and
- * verifies the actor signature with the actor key the worker was given. The main thread then
- * applies the rules in log order to the decoded envelopes, with the verdicts as SignatureResults.
+ * leaf (strict JSON, schema and canonical form, as `decodeLeaf`), cuts the signing message out of
+ * the leaf's bytes and verifies the actor signature with the actor key the worker was given. The
+ * main thread then applies the rules in log order to the decoded envelopes, with the verdicts as
+ * SignatureResults and each envelope's signing message bound to it, so it builds none again.
  *
  * The worker's key table may be stale: the rules use a verdict only for the exact message,
  * signature and key they verify, and verify inline otherwise, so a stale key costs time only.
  */
 import { decodeBase64 } from '../registry/encoding.js';
-import { decodeLeaf, signingMessage, type LoggedEnvelope } from '../registry/envelope.js';
+import { decodeLeaf, signingMessageOfLeaf, type LoggedEnvelope } from '../registry/envelope.js';
 
 /** Verdict of a leaf whose signature the worker did not check. */
 export const UNCHECKED = 2;
@@ -35,7 +36,7 @@ export interface DecodedLeaves {
   envelopes: (LoggedEnvelope | null)[];
   /** 1 valid, 0 invalid, or {@link UNCHECKED} when the worker had no key or no 64-byte signature. */
   verdicts: Uint8Array;
-  /** Signing messages of the checked leaves, concatenated; `messageEnds[i]` is the end of leaf i's. */
+  /** Signing messages of the decoded leaves, concatenated; `messageEnds[i]` is the end of leaf i's. */
   messages: Uint8Array;
   messageEnds: Uint32Array;
   /** 64 bytes per leaf: the signature the verdict is for, zeros where unchecked. */
@@ -80,25 +81,17 @@ export function decodeLeafBatch(
 
   for (let i = 0; i < count; i++) {
     const start = i === 0 ? 0 : packed.ends[i - 1]!;
-    const leaf = packed.bytes.subarray(start, packed.ends[i]!);
-    let envelope: LoggedEnvelope | null = null;
-    let signature: Uint8Array | undefined;
-    let message: Uint8Array | undefined;
-    try {
-      envelope = decodeLeaf(leaf);
-      signature = decodeBase64(envelope.sig, 'sig');
-      message = signingMessage(envelope);
-    } catch {
-      // Decoded again on the main thread, which raises the rule's error.
-    }
-    envelopes.push(envelope);
-    const publicKey = envelope === null ? undefined : keys.get(envelope.actor);
-    if (publicKey !== undefined && signature?.length === SIGNATURE_SIZE && message !== undefined && publicKey.length === PUBLIC_KEY_SIZE) {
-      verdicts[i] = verify(publicKey, message, signature) ? 1 : 0;
-      signatures.set(signature, i * SIGNATURE_SIZE);
-      publicKeys.set(publicKey, i * PUBLIC_KEY_SIZE);
-      messageParts.push(message);
-      messageBytes += message.length;
+    const leaf = decodeForVerify(packed.bytes.subarray(start, packed.ends[i]!));
+    envelopes.push(leaf?.envelope ?? null);
+    if (leaf !== undefined) {
+      const publicKey = keys.get(leaf.envelope.actor);
+      if (publicKey !== undefined && leaf.signature.length === SIGNATURE_SIZE && publicKey.length === PUBLIC_KEY_SIZE) {
+        verdicts[i] = verify(publicKey, leaf.message, leaf.signature) ? 1 : 0;
+        signatures.set(leaf.signature, i * SIGNATURE_SIZE);
+        publicKeys.set(publicKey, i * PUBLIC_KEY_SIZE);
+      }
+      messageParts.push(leaf.message);
+      messageBytes += leaf.message.length;
     }
     messageEnds[i] = messageBytes;
   }
@@ -112,16 +105,36 @@ export function decodeLeafBatch(
   return { envelopes, verdicts, messages, messageEnds, signatures, publicKeys };
 }
 
+/**
+ * Decodes one leaf with its signature and signing message, or returns undefined on any error:
+ * the main thread decodes that leaf again and raises the rule's error there.
+ */
+function decodeForVerify(leaf: Uint8Array): { envelope: LoggedEnvelope; signature: Uint8Array; message: Uint8Array } | undefined {
+  try {
+    const envelope = decodeLeaf(leaf);
+    return { envelope, signature: decodeBase64(envelope.sig, 'sig'), message: signingMessageOfLeaf(leaf, envelope) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Returns the signing message of leaf `i`, or undefined when it did not decode. */
+export function decodedMessage(decoded: DecodedLeaves, i: number): Uint8Array | undefined {
+  if (decoded.envelopes[i] == null) return undefined;
+  const start = i === 0 ? 0 : decoded.messageEnds[i - 1]!;
+  return decoded.messages.subarray(start, decoded.messageEnds[i]!);
+}
+
 /** Returns the message, signature and key of leaf `i`, or undefined when it was not checked. */
 export function checkedTriple(
   decoded: DecodedLeaves,
   i: number,
 ): { message: Uint8Array; signature: Uint8Array; publicKey: Uint8Array; valid: boolean } | undefined {
   const verdict = decoded.verdicts[i];
-  if (verdict === UNCHECKED || verdict === undefined) return undefined;
-  const start = i === 0 ? 0 : decoded.messageEnds[i - 1]!;
+  const message = decodedMessage(decoded, i);
+  if (verdict === UNCHECKED || verdict === undefined || message === undefined) return undefined;
   return {
-    message: decoded.messages.subarray(start, decoded.messageEnds[i]!),
+    message,
     signature: decoded.signatures.subarray(i * SIGNATURE_SIZE, (i + 1) * SIGNATURE_SIZE),
     publicKey: decoded.publicKeys.subarray(i * PUBLIC_KEY_SIZE, (i + 1) * PUBLIC_KEY_SIZE),
     valid: verdict === 1,

@@ -6,10 +6,10 @@
  * the rule runs only costs an inline verification, because the rules use a result only for the
  * exact key, message and signature they verify.
  */
-import type { LoggedEnvelope } from '../registry/envelope.js';
+import { bindSigningMessage, type LoggedEnvelope } from '../registry/envelope.js';
 import { SignatureResults } from '../registry/signature-results.js';
 import type { RegistryState } from '../registry/state.js';
-import { checkedTriple, type KeyUpdate } from './leaf-batch.js';
+import { checkedTriple, decodedMessage, type KeyUpdate } from './leaf-batch.js';
 import type { VerifyPool } from './verify-pool.js';
 
 /** The decoded entries of a batch and the signature results computed for them. */
@@ -70,9 +70,17 @@ export async function prepareBatch(pool: VerifyPool, keys: WorkerKeyTable, leave
   keys.flush();
   const decoded = await pool.decode(leaves);
   const results = new SignatureResults();
+  const envelopes: (LoggedEnvelope | undefined)[] = [];
   for (let i = 0; i < leaves.length; i++) {
+    const envelope = decoded.envelopes[i] ?? undefined;
+    const message = decodedMessage(decoded, i);
+    // The worker made the envelope and its message from the same leaf, and the rules already
+    // trust that envelope as the leaf's decoding. A message that fails the binding's check of
+    // actor, nonce and signedAt is a fault here, so the rules then serialise their own.
+    if (envelope !== undefined && message !== undefined) bindSigningMessage(envelope, message);
+    envelopes.push(envelope);
     const triple = checkedTriple(decoded, i);
     if (triple !== undefined) results.set(triple.message, triple.signature, triple.publicKey, triple.valid);
   }
-  return { envelopes: decoded.envelopes.map((envelope) => envelope ?? undefined), results };
+  return { envelopes, results };
 }

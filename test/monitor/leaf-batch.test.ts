@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ed25519Verify } from '../../ledger/note.js';
-import { checkedTriple, decodeLeafBatch, packLeaves, UNCHECKED } from '../../monitor/leaf-batch.js';
+import { checkedTriple, decodedMessage, decodeLeafBatch, packLeaves, UNCHECKED } from '../../monitor/leaf-batch.js';
 import { decodeLeaf, encodeLeaf, signingMessage, type SignedEnvelope } from '../../registry/envelope.js';
 import { documentBody, TestLog } from '../registry/fixture.js';
 
@@ -50,6 +50,22 @@ describe('decodeLeafBatch', () => {
     expect(decoded.verdicts[0]).toBe(UNCHECKED);
     expect(decoded.verdicts[1]).toBe(1);
     expect(checkedTriple(decoded, 1)?.valid).toBe(true);
+  });
+
+  it('unchecked leaf still has its signing message', () => {
+    const decoded = decodeLeafBatch(packLeaves([leaves[0]!, leaves[1]!]), new Map(), ed25519Verify);
+    for (const i of [0, 1]) {
+      const message = decodedMessage(decoded, i);
+      expect(message).toBeDefined();
+      expect(Buffer.from(message!).equals(Buffer.from(signingMessage(decodeLeaf(leaves[i]!))))).toBe(true);
+    }
+  });
+
+  it('undecodable leaf has no signing message', () => {
+    const bad = new TextEncoder().encode('{"not":"an envelope"}');
+    const decoded = decodeLeafBatch(packLeaves([leaves[0]!, bad, leaves[1]!]), keys, ed25519Verify);
+    expect(decodedMessage(decoded, 1)).toBeUndefined();
+    expect(Buffer.from(decodedMessage(decoded, 2)!).equals(Buffer.from(signingMessage(decodeLeaf(leaves[1]!))))).toBe(true);
   });
 
   it('empty batch gives empty results', () => {

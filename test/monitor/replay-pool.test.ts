@@ -107,6 +107,8 @@ describe('RegistryReplay with keys at the workers', () => {
     const batch = await prepareBatch(pool, keys, leaves.slice(3));
     expect(batch.results.size).toBe(70);
     expect(batch.envelopes.every((envelope) => envelope?.actor === 'authority:UZ')).toBe(true);
+    // bindSigningMessage freezes each envelope it binds the worker's signing message to.
+    expect(batch.envelopes.every((envelope) => Object.isFrozen(envelope))).toBe(true);
 
     const outcome = await replay.appendPrepared(replay.prepare(leaves.slice(3)));
     expect(outcome.failure).toBeUndefined();
