@@ -29,6 +29,9 @@ export interface ServerOptions {
   exchanges?: ExchangeRouteOptions;
 }
 
+/** Longest time one request may take, body included: a 20 MiB upload at about 0.5 Mbit/s. */
+const REQUEST_TIMEOUT_MS = 300_000;
+
 /** Body limit of routes that set none; POST /v1/entries sets its own. */
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -38,6 +41,8 @@ export async function buildServer(hub: Hub, options: ServerOptions = {}): Promis
     loggerInstance: typeof options.logger === 'object' ? (options.logger as FastifyBaseLogger) : undefined,
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // Bounds a request that never completes (a stalled upload), which would also hold up a shutdown.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Paths are matched exactly: /tile/0/000 and /tile/0/000/ are different resources.
     routerOptions: { ignoreTrailingSlash: false },
     // While closing, requests still reach the routes, whose sequencer rejects them with 503
@@ -102,7 +107,8 @@ function errorBody(code: string, message: string): { error: { code: string; mess
 /** Maps every error to `{error: {code, message}}` with the status its code implies. */
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, code, message, retryAfter } = classify(error);
-  if (status >= 500 && status !== 503) {
+  // 503 and 507 are the hub's capacity limits, not faults: the client retries later.
+  if (status >= 500 && status !== 503 && status !== 507) {
     request.log.error({ err: error, code }, 'request failed');
   } else {
     request.log.info({ code, status }, message);
@@ -141,7 +147,11 @@ function classify(error: unknown): { status: number; code: string; message: stri
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'body_too_large', message: fastifyError.message };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'unsupported_media_type', message: 'send the body as application/json' };
+      return {
+        status: 415,
+        code: 'unsupported_media_type',
+        message: 'this Content-Type is not accepted here: send application/json, or multipart/form-data to POST /v1/exchanges',
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'invalid_json', message: 'the request body is empty; send a JSON document' };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

@@ -16,6 +16,13 @@ type PartName = (typeof PART_NAMES)[number];
 /** Largest envelope part: a logged entry's limit plus room for whitespace, as at `POST /v1/entries`. */
 const MAX_ENVELOPE_PART_BYTES = MAX_LEAF_SIZE + 16 * 1024;
 
+/** Longest pause in an upload's body before the hub gives up on it. */
+const UPLOAD_IDLE_TIMEOUT_MS = 30_000;
+
+function idleError(): ApiError {
+  return new ApiError(408, 'upload_timeout', `the request body sent nothing for ${UPLOAD_IDLE_TIMEOUT_MS / 1000} s; send the upload again`);
+}
+
 /** The first bytes of every PDF file (ISO 32000-2 §7.5.2). */
 const PDF_HEADER = Buffer.from('%PDF-');
 
@@ -35,6 +42,15 @@ export function registerExchangePartsParser(app: FastifyInstance, store: Documen
       (error: Error) => done(error, undefined),
     );
   });
+  // A request can fail after its body was parsed and before the handler commits the upload (a
+  // Content-Digest mismatch, a client that disconnects), so every request ends with an abort,
+  // which leaves a committed upload alone.
+  const abortUpload = async (request: FastifyRequest): Promise<void> => {
+    const upload = (request.body as Partial<SendRequest> | undefined)?.document?.upload;
+    await upload?.abort();
+  };
+  app.addHook('onResponse', abortUpload);
+  app.addHook('onRequestAbort', abortUpload);
 }
 
 async function readExchangeParts(request: FastifyRequest, payload: Readable, store: DocumentStore): Promise<SendRequest> {
@@ -65,62 +81,74 @@ async function readExchangeParts(request: FastifyRequest, payload: Readable, sto
     failure ??= error;
   };
 
-  const finished = new Promise<void>((resolve) => {
-    let received = 0;
-    payload.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxBodyBytes && failure === undefined) {
-        fail(new ApiError(413, 'document_too_large', `the request body passed ${maxBodyBytes} bytes; the PDF may have at most ${store.maxDocumentBytes} bytes`));
-        payload.unpipe(busboy);
-        payload.resume();
-        resolve();
-      }
-    });
-    payload.on('error', (error) => {
-      fail(new ApiError(400, 'invalid_request', `the request body could not be read: ${error.message}`));
-      resolve();
-    });
-    busboy.on('file', (name: string, stream: BusboyFileStream, _filename: string, _transfer: string, mimeType: string) => {
-      if (!isPartName(name) || parts[name] !== undefined || (name === 'document' && upload !== undefined)) {
-        fail(new ApiError(400, 'invalid_multipart', `unexpected or repeated part ${JSON.stringify(name)}; send the parts register, send and document once each`));
+  // The body ends in one of two ways: busboy finishes and every part has been read, or the
+  // request goes wrong (too long, malformed, aborted by the client, idle too long). In the
+  // second case the parts may never end, so nothing waits for them.
+  let settle!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const stop = (error: Error): void => {
+    fail(error);
+    payload.unpipe(busboy);
+    payload.resume();
+    settle();
+  };
+  const idleTimer = setTimeout(() => stop(idleError()), UPLOAD_IDLE_TIMEOUT_MS);
+  let received = 0;
+  payload.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    idleTimer.refresh();
+    if (received > maxBodyBytes && failure === undefined) {
+      stop(new ApiError(413, 'document_too_large', `the request body passed ${maxBodyBytes} bytes; the PDF may have at most ${store.maxDocumentBytes} bytes`));
+    }
+  });
+  payload.on('error', (error) => stop(new ApiError(400, 'invalid_request', `the request body could not be read: ${error.message}`)));
+  payload.on('close', () => {
+    if (!payload.readableEnded) stop(new ApiError(400, 'invalid_request', 'the client closed the connection before the body ended'));
+  });
+  busboy.on('file', (name: string, stream: BusboyFileStream, _filename: string, _transfer: string, mimeType: string) => {
+    if (!isPartName(name) || parts[name] !== undefined || (name === 'document' && upload !== undefined)) {
+      fail(new ApiError(400, 'invalid_multipart', `unexpected or repeated part ${JSON.stringify(name)}; send the parts register, send and document once each`));
+      stream.resume();
+      return;
+    }
+    parts[name] = true;
+    if (name === 'document') {
+      let documentUpload: ReturnType<DocumentStore['beginUpload']>;
+      try {
+        documentUpload = store.beginUpload();
+      } catch (error) {
+        fail(error as Error);
         stream.resume();
         return;
       }
-      parts[name] = true;
-      if (name === 'document') {
-        let documentUpload: ReturnType<DocumentStore['beginUpload']>;
-        try {
-          documentUpload = store.beginUpload();
-        } catch (error) {
-          fail(error as Error);
-          stream.resume();
-          return;
-        }
-        uploadToAbort = documentUpload;
-        pending.push(
-          readDocument(stream, documentUpload, mimeType, store.maxDocumentBytes).then(
-            (result) => {
-              upload = { upload: documentUpload, ...result };
-            },
-            fail,
-          ),
-        );
-      } else {
-        pending.push(readEnvelope(stream, name).then((envelope) => void (parts[name] = envelope), fail));
-      }
-    });
-    busboy.on('partsLimit', () => fail(new ApiError(400, 'invalid_multipart', `the body has more than ${PART_NAMES.length} parts`)));
-    busboy.on('filesLimit', () => fail(new ApiError(400, 'invalid_multipart', `the body has more than ${PART_NAMES.length} parts`)));
-    busboy.on('error', (error: unknown) => {
-      fail(new ApiError(400, 'invalid_multipart', `the multipart body is malformed: ${(error as Error).message}`));
-      resolve();
-    });
-    busboy.on('finish', () => resolve());
-    payload.pipe(busboy);
+      uploadToAbort = documentUpload;
+      pending.push(
+        readDocument(stream, documentUpload, mimeType, store.maxDocumentBytes).then(
+          (result) => {
+            upload = { upload: documentUpload, ...result };
+          },
+          fail,
+        ),
+      );
+    } else {
+      pending.push(readEnvelope(stream, name).then((envelope) => void (parts[name] = envelope), fail));
+    }
   });
+  busboy.on('partsLimit', () => fail(new ApiError(400, 'invalid_multipart', `the body has more than ${PART_NAMES.length} parts`)));
+  busboy.on('filesLimit', () => fail(new ApiError(400, 'invalid_multipart', `the body has more than ${PART_NAMES.length} parts`)));
+  busboy.on('error', (error: unknown) => stop(new ApiError(400, 'invalid_multipart', `the multipart body is malformed: ${(error as Error).message}`)));
+  busboy.on('finish', () => {
+    void Promise.all(pending).then(() => settle());
+  });
+  payload.pipe(busboy);
 
-  await finished;
-  await Promise.all(pending);
+  try {
+    await ended;
+  } finally {
+    clearTimeout(idleTimer);
+  }
   if (failure === undefined && parts.send === undefined) {
     fail(new ApiError(400, 'invalid_multipart', 'the part named send (the signed exchange.send envelope) is missing'));
   }

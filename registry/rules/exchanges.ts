@@ -4,15 +4,14 @@ import type { ExchangeRecord } from '../records.js';
 import { provenance, reject, requireSignerCountry, type RuleContext } from './context.js';
 
 /**
- * Opens an exchange: signed by a sender of the from-country, for a registered document,
- * to another participant country, under a new exchange id.
+ * Opens an exchange: signed by a sender of the from-country, for a registered document of that
+ * country's CABs, to another participant country, under a new exchange id. The document is
+ * checked last, so a hub that registers and sends a document together can check every other
+ * rule before the registration is logged.
  */
 export function applyExchangeSend(context: RuleContext<'exchange.send'>): void {
   const { body, state } = context;
   requireSignerCountry(context, body.from, `an exchange from ${body.from}`);
-  if (state.documentBySha256(body.documentSha256) === undefined) {
-    reject('unknown_document', `document ${body.documentSha256} is not registered`, { sha256: body.documentSha256 });
-  }
   if (!state.isParticipant(body.to)) {
     reject('unknown_country', `${body.to} is not a participant of this log`, { country: body.to });
   }
@@ -20,6 +19,18 @@ export function applyExchangeSend(context: RuleContext<'exchange.send'>): void {
   if (existing !== undefined) {
     reject('exchange_exists', `exchange ${body.exchangeId} already exists since index ${existing.index}`, {
       exchangeId: body.exchangeId,
+    });
+  }
+  const document = state.documentBySha256(body.documentSha256);
+  if (document === undefined) {
+    reject('unknown_document', `document ${body.documentSha256} is not registered`, { sha256: body.documentSha256 });
+  }
+  const issuerCountry = state.cabAt(document.body.issuer)?.country ?? document.body.issuer.slice(0, 2);
+  if (issuerCountry !== body.from) {
+    reject('wrong_country', `document ${body.documentSha256} was issued by ${document.body.issuer} of ${issuerCountry}, so only ${issuerCountry} sends it, not ${body.from}`, {
+      sha256: body.documentSha256,
+      issuer: document.body.issuer,
+      from: body.from,
     });
   }
   const record: ExchangeRecord = {

@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readdirSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,8 +184,70 @@ describe('document exchange over HTTP', () => {
       expect(answer.status).toBe(status);
       expect(hub.hub.size).toBe(size);
       expect(hub.exchanges.service.store.list().length).toBe(stored);
+      await uploadsSettled(hub);
       expect(hub.exchanges.service.store.usedBytes).toBe(hub.exchanges.service.store.list().reduce((sum, f) => sum + f.size, 0));
     }
+
+    it('an upload to a country that is not a participant', async () => {
+      const { documentBodyFor } = await import('./exchange-harness.js');
+      await expectRefused(async () => {
+        const pdf = makePdf();
+        const sha256 = sha256Hex(pdf);
+        const key = hub.authority.UZ;
+        const { body, contentType } = await multipartBody([
+          { name: 'register', value: JSON.stringify(hub.envelope(key, 'document.register', documentBodyFor('UZ', sha256))), type: 'application/json' },
+          { name: 'send', value: JSON.stringify(hub.envelope(key, 'exchange.send', { exchangeId: 'nowhere-1', documentSha256: sha256, from: 'UZ', to: 'XX', channel: 'hub', header: { subject: 'x' } })), type: 'application/json' },
+          { name: 'document', value: pdf, type: 'application/pdf', filename: 'd.pdf' },
+        ]);
+        return hub.signed(key, 'POST', '/v1/exchanges', body, { 'content-type': contentType });
+      }, 422, 'unknown_country');
+    });
+
+    it("a sender forwarding another country's stored PDF", async () => {
+      const original = await hub.sendDocument('UZ', 'KG');
+      expect(original.answer.status).toBe(201);
+      await expectRefused(async () => {
+        const key = hub.authority.AZ;
+        const send = hub.envelope(key, 'exchange.send', { exchangeId: 'forward-1', documentSha256: original.sha256, from: 'AZ', to: 'KG', channel: 'hub', header: { subject: 'x' } });
+        const { body, contentType } = await multipartBody([{ name: 'send', value: JSON.stringify(send), type: 'application/json' }]);
+        return hub.signed(key, 'POST', '/v1/exchanges', body, { 'content-type': contentType });
+      }, 403, 'wrong_country');
+    });
+
+    it('an upload whose body differs from its Content-Digest', async () => {
+      await expectRefused(async () => {
+        const pdf = makePdf(256 * 1024);
+        const sha256 = sha256Hex(pdf);
+        const key = hub.authority.UZ;
+        const { documentBodyFor } = await import('./exchange-harness.js');
+        const { body, contentType } = await multipartBody([
+          { name: 'register', value: JSON.stringify(hub.envelope(key, 'document.register', documentBodyFor('UZ', sha256))), type: 'application/json' },
+          { name: 'send', value: JSON.stringify(hub.envelope(key, 'exchange.send', { exchangeId: 'digest-1', documentSha256: sha256, from: 'UZ', to: 'KG', channel: 'hub', header: { subject: 'x' } })), type: 'application/json' },
+          { name: 'document', value: pdf, type: 'application/pdf', filename: 'd.pdf' },
+        ]);
+        const url = new URL('/v1/exchanges', hub.baseUrl);
+        const headers = await signRequest({ method: 'POST', url, headers: { 'content-type': contentType }, body: new Uint8Array(0) }, key, hubTime(hub));
+        const response = await fetch(url, { method: 'POST', headers, body: Buffer.from(body) });
+        return { status: response.status, body: await response.json() };
+      }, 400, 'content_digest_mismatch');
+      expect(readdirSync(path.join(hub.dir, 'exchanges', 'documents')).filter((name) => name.endsWith('.part'))).toEqual([]);
+    });
+
+    it('an upload the client abandons halfway', async () => {
+      const size = hub.hub.size;
+      const pdf = makePdf(2 * 1024 * 1024);
+      const { body, contentType } = await multipartBody([{ name: 'document', value: pdf, type: 'application/pdf', filename: 'd.pdf' }]);
+      const url = new URL('/v1/exchanges', hub.baseUrl);
+      const headers = await signRequest({ method: 'POST', url, headers: { 'content-type': contentType }, body }, hub.authority.UZ, hubTime(hub));
+      const partial = httpRequest(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
+      partial.on('error', () => undefined);
+      partial.write(Buffer.from(body.subarray(0, body.length / 2)));
+      await waitFor(() => hub.exchanges.service.store.uploadsInProgress === 1);
+      partial.destroy();
+      await uploadsSettled(hub);
+      expect(hub.exchanges.service.store.uploadsInProgress).toBe(0);
+      expect(hub.hub.size).toBe(size);
+    });
 
     it('a PDF whose hash differs from the registered one', async () => {
       await expectRefused(async () => {
@@ -280,6 +344,16 @@ describe('document exchange limits', () => {
     expect(answer.status).toBe(413);
     expect(hub.hub.size).toBe(size);
     expect(hub.exchanges.service.store.list()).toEqual([]);
+  });
+
+  it('when the body passes the request limit, it answers 413 at once', async () => {
+    const size = hub.hub.size;
+    const { answer } = await hub.sendDocument('UZ', 'KG', { pdf: makePdf(400 * 1024) });
+    expect(answer.body.error.code).toBe('document_too_large');
+    expect(answer.status).toBe(413);
+    expect(hub.hub.size).toBe(size);
+    await uploadsSettled(hub);
+    expect(hub.exchanges.service.store.usedBytes).toBe(0);
   });
 
   it('when the quota is full, it answers 507 and keeps nothing more', async () => {
@@ -408,6 +482,16 @@ describe('push delivery', () => {
     expect((await viewFromLog(hub, exchangeId)).status).toBe('delivered');
   });
 });
+
+/** Waits until `condition` holds, for at most five seconds. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let waited = 0; !condition() && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Waits until no upload is in progress: requests release theirs after the response is sent. */
+async function uploadsSettled(hub: ExchangeHub): Promise<void> {
+  await waitFor(() => hub.exchanges.service.store.uploadsInProgress === 0);
+}
 
 /** Signature options that date a request by the hub's clock. */
 function hubTime(hub: ExchangeHub): { created: number } {

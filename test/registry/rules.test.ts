@@ -252,6 +252,20 @@ describe('documents and exchanges', () => {
     expect(log.codeOf('exchange.send', SEND, 'authority:UZ')).toBe('exchange_exists');
   });
 
+  it('an exchange checks its document last', () => {
+    const log = startedLog();
+    expect(log.codeOf('exchange.send', { ...SEND, to: 'RU' }, 'authority:UZ')).toBe('unknown_country');
+    expect(log.codeOf('exchange.send', SEND, 'authority:UZ')).toBe('unknown_document');
+  });
+
+  it("only the issuer's country sends its document", () => {
+    const log = startedLog();
+    log.accept('document.register', documentBody(SHA_A), 'authority:UZ');
+    log.accept('actor.register', { actor: 'authority:AZ', roles: ['sender', 'receiver'], key: log.vkey('authority:AZ') }, 'registrar:AZ');
+    expect(log.codeOf('exchange.send', { ...SEND, from: 'AZ', to: 'KG' }, 'authority:AZ')).toBe('wrong_country');
+    expect(log.codeOf('exchange.send', SEND, 'authority:UZ')).toBe('accepted');
+  });
+
   it('only the operator delivers and purges an existing exchange', () => {
     const log = exchangedLog();
     expect(log.codeOf('exchange.deliver', { exchangeId: 'ex-9', status: 'delivered', attempts: 1 }, 'operator')).toBe('unknown_exchange');
