@@ -54,6 +54,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   key_reused: 400,
   stale_signature: 400,
   invalid_multipart: 400,
+  upload_timeout: 408,
   invalid_channel: 400,
   document_missing: 400,
   exchange_id_mismatch: 400,

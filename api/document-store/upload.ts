@@ -105,7 +105,7 @@ export class FileUpload implements DocumentUpload {
       throw new ApiError(
         413,
         'document_too_large',
-        `the document is larger than ${max} bytes (${total} received so far), the limit set by --max-document-bytes; ` +
+        `the document is larger than ${max} bytes (${total} received so far), the limit set by ecert serve --max-document-size; ` +
           'send a smaller PDF',
       );
     }

@@ -56,6 +56,9 @@ export async function openExchanges(hub: Hub, options: ExchangeSetupOptions): Pr
     maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
     maxConcurrentUploads: options.maxConcurrentUploads,
   });
+  for (const removed of store.removedAtOpen) {
+    options.logger?.warn({ file: removed.name, reason: removed.reason }, 'removed a file from the document store at start');
+  }
   const service = new ExchangeService(hub, {
     operatorKey: options.operatorKey,
     store,

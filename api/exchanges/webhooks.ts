@@ -60,7 +60,7 @@ export class WebhookRegistry {
   requireOwner(signer: RequestSigner): string {
     const country = actorCountry(signer.actor);
     if (country === undefined || !signer.roles.includes('receiver')) {
-      throw new ApiError(403, 'not_receiver', `${signer.actor} is not a receiver; only a receiver sets its country's push URL`);
+      throw new ApiError(403, 'not_receiver', `${signer.actor} is not a receiver; only a receiver reads or sets its country's push URL`);
     }
     return country;
   }
@@ -216,10 +216,13 @@ export class WebhookPusher {
     const { service, operatorKey, timeoutMs } = this.#options;
     const bytes = await service.store.read(view.documentSha256);
     if (bytes === undefined) throw new Error(`the PDF ${view.documentSha256} is not in the document store`);
+    // The exchange ID goes into the signed query too, because the Ecert-* headers are not signed.
+    const target = new URL(url);
+    target.searchParams.set('ecert-exchange', view.exchangeId);
     const headers = await signRequest(
       {
         method: 'POST',
-        url,
+        url: target,
         headers: {
           'content-type': 'application/pdf',
           'ecert-exchange-id': view.exchangeId,
@@ -231,7 +234,7 @@ export class WebhookPusher {
       },
       operatorKey,
     );
-    const response = await fetch(url, { method: 'POST', headers, body: bytes, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const response = await fetch(target, { method: 'POST', headers, body: bytes, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await response.body?.cancel();
     if (response.status < 200 || response.status > 299) throw new Error(`the webhook returned HTTP ${response.status}`);
   }

@@ -16,10 +16,10 @@ export function registerAck(program: Command): void {
     .command('ack')
     .summary('acknowledge a received exchange')
     .description(
-      "Signs the receiver's exchange.receive for the exchange and posts it to\n" +
-        '/v1/exchanges/<id>/ack: positive by default, a warning with --warning, negative with\n' +
-        '--negative, each with its reason. The hub takes it only after the PDF was downloaded (ecert\n' +
-        'fetch), and once per exchange. Prints the entry index. Exits 1 when the hub rejects the\n' +
+      "Signs the receiver's exchange.receive for the exchange and posts it to " +
+        '/v1/exchanges/<id>/ack: positive by default, a warning with --warning, negative with ' +
+        '--negative, each with its reason. The hub takes it only after the PDF was downloaded (ecert ' +
+        'fetch), and once per exchange. Prints the entry index. Exits 1 when the hub rejects the ' +
         'request, 2 on a usage error.',
     )
     .argument('<exchange-id>', 'the exchange to acknowledge')
@@ -52,7 +52,8 @@ async function runAck(exchangeId: string, options: AckOptions): Promise<void> {
   } catch (error) {
     // The hub takes an acknowledgement of a hub exchange only after the PDF was downloaded.
     if (error instanceof HubError && error.code === 'not_delivered') {
-      throw new HubError(error.status, error.code, `${error.message}; run \`ecert fetch ${exchangeId}\` first`);
+      const detail = error.message.replace(/^hub refused the request \(\d+ [a-z_]+\): /, '');
+      throw new HubError(error.status, error.code, `${detail}; run \`ecert fetch ${exchangeId}\` first`);
     }
     throw error;
   }

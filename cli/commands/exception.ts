@@ -14,8 +14,8 @@ export function registerException(program: Command): void {
     .command('exception')
     .summary('raise a query, resend, withdrawal or rejection on an exchange')
     .description(
-      'Signs an exchange.exception and posts it to /v1/exchanges/<id>/exceptions. The sender or the\n' +
-        'receiver may raise query, resend or rejected; only the sender may raise withdrawn. Prints the\n' +
+      'Signs an exchange.exception and posts it to /v1/exchanges/<id>/exceptions. The sender or the ' +
+        'receiver may raise query, resend or rejected; only the sender may raise withdrawn. Prints the ' +
         'entry index. Exits 1 when the hub rejects the request, 2 on a usage error.',
     )
     .argument('<exchange-id>', 'the exchange concerned')

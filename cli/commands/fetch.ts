@@ -19,11 +19,11 @@ export function registerFetch(program: Command): void {
     .command('fetch')
     .summary("download an exchange's PDF")
     .description(
-      "Reads the exchange (GET /v1/exchanges/<id>) for the document SHA-256 its exchange.send logged,\n" +
-        'then downloads the PDF. The first download logs the delivery. Before writing anything it\n' +
-        "checks the bytes' SHA-256 against that hash, the Content-Digest header and the\n" +
-        'Ecert-Document-Sha256 header; then it writes the file through a temporary file and a rename,\n' +
-        'replacing any file of that name. Prints the path and the index of the delivery entry. Exits 1\n' +
+      "Reads the exchange (GET /v1/exchanges/<id>) for the document SHA-256 its exchange.send logged, " +
+        'then downloads the PDF. The first download logs the delivery. Before writing anything it ' +
+        "checks the bytes' SHA-256 against that hash, the Content-Digest header and the " +
+        'Ecert-Document-Sha256 header; then it writes the file through a temporary file and a rename, ' +
+        'replacing any file of that name. Prints the path and the index of the delivery entry. Exits 1 ' +
         'when the hub rejects the request or the bytes do not match, 2 on a usage error.',
     )
     .argument('<exchange-id>', 'the exchange to download')

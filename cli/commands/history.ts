@@ -31,15 +31,15 @@ export function registerHistory(program: Command): void {
     .command('history')
     .summary('print the verified timeline of a document or an exchange')
     .description(
-      'Prints every log entry naming a document (its document.register and every exchange of it) or\n' +
-        'one exchange: who sent and received it, when, through what channel, the delivery, the\n' +
-        "acknowledgement, the verification decision and any exception, each entry with its index and\n" +
-        'an inclusion proof verified against one checkpoint signed by the log key in --vkey.\n' +
-        'With --hub it reads the whole log from the entry bundles, checks it against the checkpoint\n' +
-        'and replays the registry, so no entry is missing and every signature is checked. With a\n' +
-        '--receipt that carries the log (ecert receipt --with-log) it does the same offline; a receipt\n' +
-        'without the log shows only its own entries, marked incomplete.\n' +
-        'Exits 0 on success, 1 when the log does not verify or names no such document or exchange,\n' +
+      'Prints every log entry naming a document (its document.register and every exchange of it) or ' +
+        'one exchange: who sent and received it, when, through what channel, the delivery, the ' +
+        "acknowledgement, the verification decision and any exception, each entry with its index and " +
+        'an inclusion proof verified against one checkpoint signed by the log key in --vkey. ' +
+        'With --hub it reads the whole log from the entry bundles, checks it against the checkpoint ' +
+        'and replays the registry, so no entry is missing and every signature is checked. With a ' +
+        '--receipt that carries the log (ecert receipt --with-log) it does the same offline; a receipt ' +
+        'without the log shows only its own entries, marked incomplete. ' +
+        'Exits 0 on success, 1 when the log does not verify or names no such document or exchange, ' +
         '2 on a usage error.',
     )
     .argument('<document-sha256|exchange-id>', "a document's SHA-256 in lowercase hex, or an exchange id")

@@ -28,10 +28,10 @@ export function registerInbox(program: Command): void {
     .command('inbox')
     .summary("list the exchanges sent to the key's country, or set its push webhook")
     .description(
-      "Lists the exchanges sent to the country of the receiver key in --key, in log order, from GET\n" +
-        '/v1/inbox: ID, sending country, subject, status, index of the exchange.send entry and its\n' +
-        'log time. The default --status open leaves out acknowledged, withdrawn and purged exchanges.\n' +
-        "--webhook URL sets the address the hub pushes each new exchange's PDF to; --no-webhook\n" +
+      "Lists the exchanges sent to the country of the receiver key in --key, in log order, from GET " +
+        '/v1/inbox: ID, sending country, subject, status, index of the exchange.send entry and its ' +
+        'log time. The default --status open leaves out acknowledged, withdrawn and purged exchanges. ' +
+        "--webhook URL sets the address the hub pushes each new exchange's PDF to; --no-webhook " +
         'removes it. Exits 1 when the hub rejects the request, 2 on a usage error.',
     )
     .addOption(new Option('--status <status>', 'which exchanges to list (default: open)').choices(INBOX_STATUSES))

@@ -87,13 +87,13 @@ export function registerSend(program: Command): void {
     .command('send')
     .summary('send a signed PDF to another country through the hub')
     .description(
-      "Computes the PDF's SHA-256 and asks the hub whether that document is registered. If not, it\n" +
-        'signs a document.register from --type, --number, --issuer, --hs, --description and\n' +
-        '--issued-on (all required then) and the optional flags. It signs an exchange.send from the\n' +
-        "key's country to --to over the hub channel and uploads both with the PDF to POST\n" +
-        '/v1/exchanges, in a request signed under RFC 9421. With --resend OLD the new exchange refers\n' +
-        'to OLD and, once it is logged, an exchange.exception with reason resend is logged on OLD.\n' +
-        'Prints the exchange ID, its status and the entry indexes. Exits 1 when the hub rejects a\n' +
+      "Computes the PDF's SHA-256 and asks the hub whether that document is registered. If not, it " +
+        'signs a document.register from --type, --number, --issuer, --hs, --description and ' +
+        '--issued-on (all required then) and the optional flags. It signs an exchange.send from the ' +
+        "key's country to --to over the hub channel and uploads both with the PDF to POST " +
+        '/v1/exchanges, in a request signed under RFC 9421. With --resend OLD the new exchange refers ' +
+        'to OLD and, once it is logged, an exchange.exception with reason resend is logged on OLD. ' +
+        'Prints the exchange ID, its status and the entry indexes. Exits 1 when the hub rejects a ' +
         'request, 2 on a usage error.',
     )
     .argument('<file>', 'the signed PDF')

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 
 import { DATA_FILES } from '../../api/data-dir.js';
-import { openExchanges, type Exchanges } from '../../api/exchanges/setup.js';
+import { openExchanges, type Exchanges, type ExchangeSetupOptions } from '../../api/exchanges/setup.js';
 import type { Hub } from '../../api/hub.js';
 import { CliError, UsageError } from '../errors.js';
 import { readPrivateKeyFile } from '../key-files.js';
@@ -33,11 +33,29 @@ export const EXCHANGE_FLAG_HELP = {
   collectionLimit: 'days a PDF is kept after upload, acknowledged or not',
 } as const;
 
+/** The exchange flags, checked, as openExchanges takes them. */
+export type ExchangeSettings = Pick<
+  ExchangeSetupOptions,
+  'maxDocumentBytes' | 'storageQuotaBytes' | 'maxConcurrentUploads' | 'retentionMs' | 'collectionLimitMs'
+> & { operatorKey?: string };
+
+/** Checks the exchange flags, so a usage error comes before the hub touches its data directory. */
+export function parseExchangeFlags(flags: ExchangeFlags): ExchangeSettings {
+  return {
+    operatorKey: flags.operatorKey,
+    maxDocumentBytes: parseMebibytes(flags.maxDocumentSize, '--max-document-size'),
+    storageQuotaBytes: parseMebibytes(flags.storageQuota, '--storage-quota'),
+    maxConcurrentUploads: parseUploadLimit(flags.maxUploads),
+    retentionMs: parsePositive(flags.retention, '--retention') * DAY_MS,
+    collectionLimitMs: parsePositive(flags.collectionLimit, '--collection-limit') * DAY_MS,
+  };
+}
+
 /**
  * Opens the hub's document exchange when an operator key is at hand, checking that the key is
  * the operator key the genesis registered.
  */
-export async function openServeExchanges(hub: Hub, dataDir: string, flags: ExchangeFlags, logger: Logger): Promise<Exchanges | undefined> {
+export async function openServeExchanges(hub: Hub, dataDir: string, flags: ExchangeSettings, logger: Logger): Promise<Exchanges | undefined> {
   const keyPath = flags.operatorKey ?? join(dataDir, DATA_FILES.devKeys, 'operator.key');
   if (flags.operatorKey === undefined && !existsSync(keyPath)) {
     logger.warn('no --operator-key given and no development operator key found: the document-exchange routes are off');
@@ -51,16 +69,17 @@ export async function openServeExchanges(hub: Hub, dataDir: string, flags: Excha
         "give the private key whose verifier key is the genesis's operator",
     );
   }
-  return openExchanges(hub, {
-    dataDir,
-    operatorKey,
-    maxDocumentBytes: parsePositive(flags.maxDocumentSize, '--max-document-size') * MIB,
-    storageQuotaBytes: parsePositive(flags.storageQuota, '--storage-quota') * MIB,
-    maxConcurrentUploads: parseUploadLimit(flags.maxUploads),
-    retentionMs: parsePositive(flags.retention, '--retention') * DAY_MS,
-    collectionLimitMs: parsePositive(flags.collectionLimit, '--collection-limit') * DAY_MS,
-    logger,
-  });
+  const { operatorKey: _path, ...settings } = flags;
+  return openExchanges(hub, { dataDir, operatorKey, ...settings, logger });
+}
+
+/** Converts a size in MiB, decimals allowed, to whole bytes: at least 1 KiB. */
+function parseMebibytes(text: string, flag: string): number {
+  const bytes = Math.floor(parsePositive(text, flag) * MIB);
+  if (bytes < 1024 || !Number.isSafeInteger(bytes)) {
+    throw new UsageError(`${flag} ${text} MiB is out of range; give at least 0.001 MiB (1 KiB)`);
+  }
+  return bytes;
 }
 
 function parseUploadLimit(text: string): number {

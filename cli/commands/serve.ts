@@ -9,7 +9,7 @@ import { LedgerError } from '../../ledger/errors.js';
 import { CliError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { parseCount } from '../numbers.js';
-import { EXCHANGE_FLAG_HELP, openServeExchanges, type ExchangeFlags } from './serve-exchanges.js';
+import { EXCHANGE_FLAG_HELP, openServeExchanges, parseExchangeFlags, type ExchangeFlags } from './serve-exchanges.js';
 
 interface ServeOptions {
   data: string;
@@ -66,6 +66,7 @@ async function runServe(options: ServeFlags): Promise<void> {
       throw new UsageError(`--witness: ${(error as Error).message}`, { cause: error });
     }
   });
+  const exchangeSettings = parseExchangeFlags(options);
 
   if (isEmptyDirectory(options.data)) {
     createDevelopmentSetup(options.data);
@@ -88,7 +89,7 @@ async function runServe(options: ServeFlags): Promise<void> {
   }
   let exchanges;
   try {
-    exchanges = await openServeExchanges(hub, options.data, options, logger);
+    exchanges = await openServeExchanges(hub, options.data, exchangeSettings, logger);
   } catch (error) {
     await hub.close();
     throw error;

@@ -64,7 +64,8 @@ export class PushReceiver {
   }
 
   async #accept(method: string, target: string, headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<number> {
-    const exchangeId = String(headers['ecert-exchange-id'] ?? '');
+    // The signed query names the exchange; the Ecert-Exchange-Id header is not signed.
+    const exchangeId = new URL(target, 'http://push.invalid').searchParams.get('ecert-exchange') ?? '';
     const sha256 = createHash('sha256').update(body).digest('hex');
     try {
       const { signer, contentSha256 } = await this.#verifier.verify({ method, pathAndQuery: target, headers });

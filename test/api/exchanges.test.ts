@@ -455,6 +455,7 @@ describe('push delivery', () => {
     expect(received).toHaveLength(1);
     expect(received[0]!.body.equals(Buffer.from(pdf))).toBe(true);
     expect(received[0]!.headers['ecert-exchange-id']).toBe(exchangeId);
+    expect(new URL(received[0]!.path, 'http://x').searchParams.get('ecert-exchange')).toBe(exchangeId);
     const operator = readKey(hub.dir, 'operator');
     const verifier = new RequestVerifier({
       startedAt: 0,
