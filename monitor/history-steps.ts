@@ -2,6 +2,7 @@
  * One-line descriptions of timeline entries, and the per-exchange summary of who sent, who
  * received, when and through what channel.
  */
+import type { ExchangeStatus } from '../registry/exchange-view.js';
 import type { LoggedEnvelope } from '../registry/envelope.js';
 import type { BodyOfKind } from '../registry/kinds/index.js';
 import type { TimelineStep } from './history.js';
@@ -23,6 +24,8 @@ export interface ExchangeSummary {
   verifications: { actor: string; result: string; decision: string; at: string }[];
   exceptions: { actor: string; reason: string; text: string; at: string }[];
   purge: { reason: string; at: string } | null;
+  /** Transport status by the rules of registry/exchange-view.ts: pending, delivered, failed, acknowledged or withdrawn. */
+  status: ExchangeStatus;
 }
 
 /** Describes an entry for a timeline line: who did what, without the timestamp or index. */
@@ -84,6 +87,7 @@ export function summarizeExchanges(steps: readonly TimelineStep[]): ExchangeSumm
         verifications: [],
         exceptions: [],
         purge: null,
+        status: 'pending',
       });
       continue;
     }
@@ -99,11 +103,13 @@ function addStep(summary: ExchangeSummary, step: TimelineStep): void {
     case 'exchange.deliver': {
       const body = envelope.body as BodyOfKind['exchange.deliver'];
       summary.delivery = { status: body.status, attempts: body.attempts, at };
+      if (summary.status === 'pending' || summary.status === 'failed') summary.status = body.status;
       break;
     }
     case 'exchange.receive': {
       const body = envelope.body as BodyOfKind['exchange.receive'];
       summary.receipt = { receiver: envelope.actor, acknowledgement: body.acknowledgement, reason: body.reason ?? null, at };
+      summary.status = 'acknowledged';
       break;
     }
     case 'verification.record': {
@@ -114,6 +120,7 @@ function addStep(summary: ExchangeSummary, step: TimelineStep): void {
     case 'exchange.exception': {
       const body = envelope.body as BodyOfKind['exchange.exception'];
       summary.exceptions.push({ actor: envelope.actor, reason: body.reason, text: body.text, at });
+      if (body.reason === 'withdrawn') summary.status = 'withdrawn';
       break;
     }
     case 'exchange.purge':

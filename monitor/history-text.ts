@@ -39,6 +39,7 @@ export function formatTimelineText(timeline: Timeline): string {
 function exchangeLines(exchange: ExchangeSummary): string[] {
   const lines = [
     `exchange ${exchange.exchangeId}: ${exchange.from} -> ${exchange.to} through ${printable(exchange.channel)}`,
+    `  status    ${exchange.status}${exchange.receipt === null ? '' : ` (${exchange.receipt.acknowledgement})`}${exchange.purge === null ? '' : ', PDF purged'}`,
     `  sent      ${exchange.sentAt} by ${printable(exchange.sender)}`,
   ];
   const { delivery, receipt, purge } = exchange;
