@@ -9,7 +9,7 @@
  * rate against 80% of the one-thread rate times the cores (see verify-rate.ts).
  *   npm run build && node dist/bench/monitor-replay.js [--size N]
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -32,12 +32,37 @@ import { encodeLeaf, signEnvelope } from '../registry/envelope.js';
 import { describeMachine } from './machine.js';
 import { measureVerifyRates } from './verify-rate.js';
 
+const USAGE = `usage: node dist/bench/monitor-replay.js [--size N]
+  --size N  document.register entries in the log besides its 3 setup entries (default 100000)
+Prints one JSON object; exits 1 unless the resumed monitor run ends on the hub's root.
+`;
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli/main.js');
 const BATCH = 4096;
 /** Leaves from the start of the log that the rate measurements use. */
 const RATE_SAMPLE_ENTRIES = 10_240;
 /** Share of (one-thread verification rate × cores) the monitor's catch-up aims at. */
 const CATCH_UP_AIM = 0.8;
+
+/**
+ * Returns the CPU seconds (user and system, all threads) of this process's children that have
+ * exited and been waited for, from `cutime` and `cstime` in /proc/self/stat, or undefined off
+ * Linux. The difference around one child run is that child's CPU time, which other load on the
+ * machine changes much less than its wall time.
+ */
+function exitedChildrenCpuSeconds(): number | undefined {
+  let stat: string;
+  let ticksPerSecond: number;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+    ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name in brackets start at field 3; cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) && ticksPerSecond > 0 ? ticks / ticksPerSecond : undefined;
+}
 
 /** Reads the first `count` leaves of the log from its stored bundles. */
 async function readLeaves(reader: LogReader, count: number): Promise<Uint8Array[]> {
@@ -104,8 +129,15 @@ function runMonitor(args: string[], killOnProgress: boolean): Promise<{ code: nu
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const sizeFlag = process.argv.indexOf('--size');
   const documents = sizeFlag > 0 ? Number(process.argv[sizeFlag + 1]) : 100_000;
+  if (!Number.isSafeInteger(documents) || documents < 1) {
+    throw new RangeError(`--size ${process.argv[sizeFlag + 1]} is invalid, expected a positive integer of document entries`);
+  }
   const work = mkdtempSync(path.join(tmpdir(), 'ecert-monitor-bench-'));
   try {
     const dataDir = path.join(work, 'hub');
@@ -128,9 +160,12 @@ async function main(): Promise<void> {
     started = Date.now();
     const first = await runMonitor(args, true);
     const firstMs = Date.now() - started;
+    const cpuBefore = exitedChildrenCpuSeconds();
     started = Date.now();
     const second = await runMonitor(args, false);
     const secondMs = Date.now() - started;
+    const cpuAfter = exitedChildrenCpuSeconds();
+    const resumedRunCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? null : Math.round((cpuAfter - cpuBefore) * 100) / 100;
     await app.close();
     await storage.close();
 
@@ -140,7 +175,9 @@ async function main(): Promise<void> {
     const catchUpPerSecond = Math.round((latest.size * 1000) / secondMs);
     const aimPerSecond = Math.round(CATCH_UP_AIM * rates.singleThreadVerifyPerSecond * machine.cpus);
     const result = {
-      entries: latest.size, buildMs, killedFirstRun: first.killed, firstRunMs: firstMs, resumedRunMs: secondMs,
+      entries: latest.size, buildMs, killedFirstRun: first.killed, firstRunMs: firstMs, resumedRunMs: secondMs, resumedRunCpuSeconds,
+      resumedRunCpuMicrosecondsPerEntry: resumedRunCpuSeconds === null ? null : Math.round((resumedRunCpuSeconds * 1e6) / latest.size),
+      verifyMicrosecondsPerEntry: Math.round(1e6 / rates.singleThreadVerifyPerSecond),
       exitCode: second.code, ...summary, hubRoot, rootsMatch: summary.rootHash === hubRoot && summary.verifiedSize === latest.size,
       machine, loadAverageAtEnd: os.loadavg().map((load) => Math.round(load * 100) / 100), rates,
       catchUpPerSecond, aimPerSecond,

@@ -30,9 +30,11 @@ export interface BatchReplay {
 /**
  * Entries per request to the pool. This thread replays the sub-batches of a prepared range in
  * order as each arrives, so smaller ones start the rules sooner, and larger ones cost fewer
- * messages. The value of 64 predates the workers' leaf decoding and was not measured again.
+ * messages. 256 is one full entry bundle. In the monitor catch-up benchmark on 2 cores, the
+ * resumed run took 168 µs of CPU per entry with 256 and 177 to 179 µs with 64. Its wall time
+ * varied more with the machine's other load than with this value (docs/BENCHMARKS.md).
  */
-const SUB_BATCH_SIZE = 64;
+const SUB_BATCH_SIZE = 256;
 
 /** Leaves sent to the workers ahead of the replay; {@link RegistryReplay.appendPrepared} replays them. */
 export interface PreparedLeaves {

@@ -75,8 +75,8 @@ export async function prepareBatch(pool: VerifyPool, keys: WorkerKeyTable, leave
     const envelope = decoded.envelopes[i] ?? undefined;
     const message = decodedMessage(decoded, i);
     // The worker made the envelope and its message from the same leaf, and the rules already
-    // trust that envelope as the leaf's decoding. A message that fails the binding's check of
-    // actor, nonce and signedAt is a fault here, so the rules then serialise their own.
+    // trust that envelope as the leaf's decoding. If the binding's check of actor, nonce and
+    // signedAt fails, which would be a bug here, the rules serialise their own message.
     if (envelope !== undefined && message !== undefined) bindSigningMessage(envelope, message);
     envelopes.push(envelope);
     const triple = checkedTriple(decoded, i);
