@@ -23,7 +23,12 @@ import { registerVerify } from './commands/verify.js';
 import { registerVerifyReceipt } from './commands/verify-receipt.js';
 import { registerWitness } from './commands/witness.js';
 
-/** Builds the `ecert` command with every subcommand. */
+/**
+ * Builds the `ecert` command with every subcommand. Each cli/commands/<name>.ts registers only
+ * the flags and help, and its action imports <name>-run.js on use. Heavy libraries such as
+ * fastify, level, pkijs and pdf-lib therefore load only for the command that runs, and
+ * `--version` or `--help` loads none of them. test/cli/startup.test.ts checks this.
+ */
 export function buildProgram(): Command {
   const program = new Command('ecert')
     .description('ecert-ledger: the verifiable ledger of a conformity-certificate exchange hub')

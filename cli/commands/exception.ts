@@ -1,13 +1,7 @@
 import { Option, type Command } from 'commander';
 
-import { EXCEPTION_REASONS, type ExchangeExceptionBody } from '../../registry/kinds/exchange.js';
-import { checkExchangeId, openActorClient, signRecord, type ActorFlags, type EntryReceipt } from '../signed-hub-client.js';
-
-interface ExceptionOptions extends ActorFlags {
-  reason: ExchangeExceptionBody['reason'];
-  text: string;
-  json?: boolean;
-}
+import { EXCEPTION_REASONS } from '../../registry/kinds/exchange.js';
+import type { ExceptionOptions } from './exception-run.js';
 
 export function registerException(program: Command): void {
   program
@@ -25,18 +19,7 @@ export function registerException(program: Command): void {
     .option('--hub <url>', 'hub base URL', 'http://127.0.0.1:8080')
     .option('--json', 'print the result as JSON')
     .action(async (exchangeId: string, options: ExceptionOptions) => {
+      const { runException } = await import('./exception-run.js');
       await runException(exchangeId, options);
     });
-}
-
-async function runException(exchangeId: string, options: ExceptionOptions): Promise<void> {
-  checkExchangeId(exchangeId, 'exchange ID');
-  const actor = openActorClient(options);
-  const envelope = signRecord(actor, 'exchange.exception', { exchangeId, reason: options.reason, text: options.text }, { '/text': '--text' });
-  const receipt = await actor.client.postJson<EntryReceipt>(`/v1/exchanges/${exchangeId}/exceptions`, envelope);
-  if (options.json) {
-    process.stdout.write(JSON.stringify({ exchangeId, reason: options.reason, index: receipt.index }, null, 2) + '\n');
-    return;
-  }
-  process.stdout.write(`exception ${options.reason} on exchange ${exchangeId} logged at index ${receipt.index}\n`);
 }

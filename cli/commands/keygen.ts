@@ -1,24 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import type { Command } from 'commander';
 
-import {
-  formatPrivateKey,
-  generatePrivateKey,
-  SIG_TYPE_COSIGNATURE,
-  SIG_TYPE_ED25519,
-  verifierKeyOf,
-} from '../../ledger/note.js';
 import { UsageError } from '../errors.js';
-import { keyFileStem } from '../key-files.js';
-
-interface KeygenOptions {
-  name?: string;
-  cosigner?: boolean;
-  out: string;
-  force?: boolean;
-}
+import type { KeygenOptions } from './keygen-run.js';
 
 export function registerKeygen(program: Command): void {
   program
@@ -34,7 +17,7 @@ export function registerKeygen(program: Command): void {
     .option('--cosigner', 'make a witness cosigning key (note signature type 0x04) instead of a signing key')
     .option('--out <dir>', 'directory to write the key files into', '.')
     .option('--force', 'overwrite existing key files')
-    .action((name: string | undefined, options: KeygenOptions) => {
+    .action(async (name: string | undefined, options: KeygenOptions) => {
       const chosen = name ?? options.name;
       if (chosen === undefined) {
         throw new UsageError('give the key name, e.g. `ecert keygen registrar:UZ` or `ecert keygen --cosigner witness:KG`');
@@ -42,25 +25,7 @@ export function registerKeygen(program: Command): void {
       if (name !== undefined && options.name !== undefined && name !== options.name) {
         throw new UsageError(`the name argument ${name} differs from --name ${options.name}; give one`);
       }
+      const { runKeygen } = await import('./keygen-run.js');
       runKeygen(chosen, options);
     });
-}
-
-function runKeygen(name: string, options: KeygenOptions): void {
-  if (!/^[^\s+]+$/u.test(name)) {
-    throw new UsageError(`key name ${JSON.stringify(name)} must be non-empty with no spaces and no '+'`);
-  }
-  const type = options.cosigner ? SIG_TYPE_COSIGNATURE : SIG_TYPE_ED25519;
-  const key = generatePrivateKey(name, type);
-  mkdirSync(options.out, { recursive: true });
-  const stem = join(options.out, keyFileStem(name));
-  for (const file of [`${stem}.key`, `${stem}.vkey`]) {
-    if (existsSync(file) && !options.force) {
-      throw new UsageError(`${file} exists; choose another --out or pass --force to overwrite it`);
-    }
-  }
-  writeFileSync(`${stem}.key`, formatPrivateKey(key) + '\n', { mode: 0o600 });
-  writeFileSync(`${stem}.vkey`, verifierKeyOf(key) + '\n');
-  process.stdout.write(`${verifierKeyOf(key)}\n`);
-  process.stderr.write(`wrote ${stem}.key (keep it secret) and ${stem}.vkey\n`);
 }

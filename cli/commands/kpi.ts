@@ -1,33 +1,9 @@
-import { writeFileSync } from 'node:fs';
-
 import { Option, type Command } from 'commander';
 
-import { ReportError } from '../../monitor/history-errors.js';
-import { computeKpi, type KpiReport } from '../../monitor/kpi.js';
-import { formatKpiCsv } from '../../monitor/kpi-csv.js';
-import { formatKpiHtml } from '../../monitor/kpi-html.js';
-import { formatKpiJson } from '../../monitor/kpi-json.js';
-import { parseTimeWindow, type TimeWindow } from '../../monitor/kpi-range.js';
-import { formatKpiTable } from '../../monitor/kpi-table.js';
-import { UsageError } from '../errors.js';
-import { readLogSource, type LogSourceOptions } from './history.js';
+import type { KpiOptions } from './kpi-run.js';
 
 const FORMATS = ['table', 'json', 'csv', 'html'] as const;
-type KpiFormat = (typeof FORMATS)[number];
-
-const FORMATTERS: Record<KpiFormat, (report: KpiReport) => string> = {
-  table: formatKpiTable,
-  json: formatKpiJson,
-  csv: formatKpiCsv,
-  html: formatKpiHtml,
-};
-
-interface KpiOptions extends LogSourceOptions {
-  from?: string;
-  to?: string;
-  format: KpiFormat;
-  output?: string;
-}
+export type KpiFormat = (typeof FORMATS)[number];
 
 export function registerKpi(program: Command): void {
   program
@@ -58,32 +34,7 @@ export function registerKpi(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output')
     .action(async (options: KpiOptions) => {
+      const { runKpi } = await import('./kpi-run.js');
       await runKpi(options);
     });
-}
-
-async function runKpi(options: KpiOptions): Promise<void> {
-  const window = readWindow(options);
-  const source = await readLogSource(options);
-  if (source.kind !== 'log') {
-    throw new UsageError(`receipt ${options.receipt} carries no log; write it with ecert receipt --with-log`);
-  }
-  const { log } = source;
-  const report = computeKpi({ checkpoint: log.checkpoint, envelopes: log.envelopes, state: log.view.state }, window);
-  const text = FORMATTERS[options.format](report);
-  if (options.output === undefined) {
-    process.stdout.write(text);
-    return;
-  }
-  writeFileSync(options.output, text);
-  process.stdout.write(`wrote ${options.output}: ${options.format} KPI report over ${report.entries.total} entries\n`);
-}
-
-function readWindow(options: KpiOptions): TimeWindow {
-  try {
-    return parseTimeWindow(options.from, options.to);
-  } catch (error) {
-    if (error instanceof ReportError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
 }

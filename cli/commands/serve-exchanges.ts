@@ -8,30 +8,10 @@ import { openExchanges, type Exchanges, type ExchangeSetupOptions } from '../../
 import type { Hub } from '../../api/hub.js';
 import { CliError, UsageError } from '../errors.js';
 import { readPrivateKeyFile } from '../key-files.js';
+import type { ExchangeFlags } from './serve-exchange-flags.js';
 
 const MIB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The `ecert serve` flags of the document exchange. */
-export interface ExchangeFlags {
-  operatorKey?: string;
-  maxDocumentSize: string;
-  storageQuota: string;
-  maxUploads: string;
-  retention: string;
-  collectionLimit: string;
-}
-
-export const EXCHANGE_FLAG_HELP = {
-  operatorKey:
-    "the operator's private key file, which signs the hub's exchange.deliver and exchange.purge entries " +
-    '(default: DIR/dev-keys/operator.key when present; without a key the hub serves no exchange routes)',
-  maxDocumentSize: 'largest PDF an exchange may upload, in MiB',
-  storageQuota: 'total size of the PDFs the hub keeps at once, in MiB',
-  maxUploads: 'uploads received at once; more are answered 503 busy with Retry-After',
-  retention: "days a PDF is kept after the receiver's acknowledgement",
-  collectionLimit: 'days a PDF is kept after upload, acknowledged or not',
-} as const;
 
 /** The exchange flags, checked, as openExchanges takes them. */
 export type ExchangeSettings = Pick<
