@@ -132,8 +132,8 @@ const boundMessages = new WeakMap<SignedEnvelope, Uint8Array>();
  * `signingMessage(envelope)`, as when one worker made both from the same leaf with
  * {@link decodeLeaf} and {@link signingMessageOfLeaf}. This function freezes the envelope and its
  * body, so the bound message cannot go stale. Returns false, and binds nothing, when the message
- * does not start with the context and actor and end with the nonce, signedAt and v of `envelope`:
- * a message of another entry, since nonces do not repeat.
+ * does not start with the context and actor and end with the nonce, signedAt and v of `envelope`.
+ * That check catches a message of another entry, because an actor's nonces do not repeat in a log.
  */
 export function bindSigningMessage(envelope: SignedEnvelope, message: Uint8Array): boolean {
   const head = Buffer.from(`${SIGNATURE_CONTEXT}{"actor":${JSON.stringify(envelope.actor)},`, 'utf8');
@@ -203,7 +203,7 @@ export function decodeLeaf(leaf: Uint8Array): LoggedEnvelope {
  * the members, so the leaf ends with `"loggedAt":…,"nonce":…,"sig":…,"signedAt":…,"v":1}` and the
  * signed JSON is everything before `"loggedAt"` followed by the nonce, signedAt and v members.
  * `leaf` must be the canonical leaf of `envelope`, as {@link decodeLeaf} checks.
- * @throws RuleError `leaf_mismatch` when the leaf does not end with those members of `envelope`.
+ * @throws RuleError `non_canonical_leaf` when the leaf does not end with those members of `envelope`.
  */
 export function signingMessageOfLeaf(leaf: Uint8Array, envelope: LoggedEnvelope): Uint8Array {
   const signedTail = `"nonce":${JSON.stringify(envelope.nonce)},"signedAt":${JSON.stringify(envelope.signedAt)},"v":${JSON.stringify(envelope.v)}}`;
@@ -214,9 +214,11 @@ export function signingMessageOfLeaf(leaf: Uint8Array, envelope: LoggedEnvelope)
   const prefixSize = leaf.length - cutBytes.length;
   const leafBytes = Buffer.from(leaf.buffer, leaf.byteOffset, leaf.length);
   if (prefixSize < 1 || !leafBytes.subarray(prefixSize).equals(cutBytes) || leafBytes[prefixSize - 1] !== COMMA) {
-    throw new RuleError('leaf_mismatch', 'leaf does not end with the loggedAt, nonce, sig, signedAt and v of its envelope', {
-      size: leaf.length,
-    });
+    throw new RuleError(
+      'non_canonical_leaf',
+      'entry is not the canonical leaf of its envelope: it does not end with the envelope\'s loggedAt, nonce, sig, signedAt and v',
+      { size: leaf.length },
+    );
   }
   const signedTailBytes = Buffer.from(signedTail, 'utf8');
   const message = new Uint8Array(CONTEXT_BYTES.length + prefixSize + signedTailBytes.length);

@@ -78,18 +78,18 @@ describe('signingMessageOfLeaf', () => {
   it('rejects a leaf of another envelope', () => {
     const first = decodeLeaf(encodeLeaf(revocation('first', new Uint8Array(16).fill(1)), NOW));
     const second = encodeLeaf(revocation('second', new Uint8Array(16).fill(2)), NOW);
-    expect(codeOf(() => signingMessageOfLeaf(second, first))).toBe('leaf_mismatch');
+    expect(codeOf(() => signingMessageOfLeaf(second, first))).toBe('non_canonical_leaf');
   });
 
   it('rejects a leaf with another loggedAt', () => {
     const envelope = revocation('moved', new Uint8Array(16).fill(3));
     const decoded = decodeLeaf(encodeLeaf(envelope, NOW));
-    expect(codeOf(() => signingMessageOfLeaf(encodeLeaf(envelope, NOW + 1), decoded))).toBe('leaf_mismatch');
+    expect(codeOf(() => signingMessageOfLeaf(encodeLeaf(envelope, NOW + 1), decoded))).toBe('non_canonical_leaf');
   });
 
   it('rejects a leaf shorter than its tail', () => {
     const decoded = decodeLeaf(encodeLeaf(revocation('short', new Uint8Array(16).fill(4)), NOW));
-    expect(codeOf(() => signingMessageOfLeaf(new Uint8Array(3), decoded))).toBe('leaf_mismatch');
+    expect(codeOf(() => signingMessageOfLeaf(new Uint8Array(3), decoded))).toBe('non_canonical_leaf');
   });
 });
 
