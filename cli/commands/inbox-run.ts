@@ -15,6 +15,8 @@ export interface InboxOptions extends ActorFlags {
 interface InboxAnswer {
   country: string;
   exchanges: ExchangeView[];
+  /** The `after` value of the next page, when more exchanges match. */
+  next?: number;
 }
 
 /** Maximum length of a webhook URL the command sends. The hub applies its own limit too. */
@@ -33,17 +35,39 @@ export async function runInbox(options: InboxOptions): Promise<void> {
     await updateWebhook(actor, options.webhook, options.json ?? false);
     return;
   }
-  const query = new URLSearchParams();
-  if (options.country !== undefined) query.set('country', options.country);
-  if (options.status !== undefined) query.set('status', options.status);
-  const search = query.toString() === '' ? '' : `?${query.toString()}`;
-  const answer = await actor.client.getJson<InboxAnswer>(`/v1/inbox${search}`);
-  if (!Array.isArray(answer.exchanges)) throw new CliError("the hub's inbox response has no exchanges array");
+  const answer = await readInbox(actor, options);
   if (options.json) {
     process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
     return;
   }
   process.stdout.write(formatInbox(answer, options.status ?? 'open'));
+}
+
+/** Most inbox pages read for one listing; the hub returns up to 1000 exchanges per page. */
+const MAX_INBOX_PAGES = 100;
+
+/** Reads every page of the inbox, following the hub's `next` cursor. */
+async function readInbox(actor: ActorClient, options: InboxOptions): Promise<InboxAnswer> {
+  const exchanges: ExchangeView[] = [];
+  let country = '';
+  let after: number | undefined;
+  for (let page = 0; page < MAX_INBOX_PAGES; page++) {
+    const query = new URLSearchParams();
+    if (options.country !== undefined) query.set('country', options.country);
+    if (options.status !== undefined) query.set('status', options.status);
+    if (after !== undefined) query.set('after', String(after));
+    const search = query.toString() === '' ? '' : `?${query.toString()}`;
+    const answer = await actor.client.getJson<InboxAnswer>(`/v1/inbox${search}`);
+    if (!Array.isArray(answer.exchanges)) throw new CliError("the hub's inbox response has no exchanges array");
+    country = answer.country;
+    exchanges.push(...answer.exchanges);
+    if (answer.next === undefined) return { country, exchanges };
+    if (!Number.isSafeInteger(answer.next) || (after !== undefined && answer.next <= after)) {
+      throw new CliError(`the hub's inbox response has an invalid next cursor ${JSON.stringify(answer.next)}`);
+    }
+    after = answer.next;
+  }
+  throw new CliError(`the inbox has more than ${MAX_INBOX_PAGES} pages of exchanges; acknowledge some, or read it with GET /v1/inbox and its after parameter`);
 }
 
 function checkWebhookUrl(text: string): void {
