@@ -59,6 +59,10 @@ async function readExchangeParts(request: FastifyRequest, payload: Readable, sto
     throw new ApiError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported; send the body uncompressed`);
   }
   const maxBodyBytes = store.maxDocumentBytes + 2 * MAX_ENVELOPE_PART_BYTES + MULTIPART_OVERHEAD_BYTES;
+  const declaredLength = Number(request.headers['content-length']);
+  if (declaredLength > maxBodyBytes) {
+    throw new ApiError(413, 'document_too_large', `the request declares ${declaredLength} bytes, more than ${maxBodyBytes}; the PDF may have at most ${store.maxDocumentBytes} bytes`);
+  }
   let busboy;
   try {
     busboy = Busboy({

@@ -26,8 +26,8 @@ export function parseExchangeFlags(flags: ExchangeFlags): ExchangeSettings {
     maxDocumentBytes: parseMebibytes(flags.maxDocumentSize, '--max-document-size'),
     storageQuotaBytes: parseMebibytes(flags.storageQuota, '--storage-quota'),
     maxConcurrentUploads: parseUploadLimit(flags.maxUploads),
-    retentionMs: parsePositive(flags.retention, '--retention') * DAY_MS,
-    collectionLimitMs: parsePositive(flags.collectionLimit, '--collection-limit') * DAY_MS,
+    retentionMs: parseDays(flags.retention, '--retention'),
+    collectionLimitMs: parseDays(flags.collectionLimit, '--collection-limit'),
   };
 }
 
@@ -53,13 +53,32 @@ export async function openServeExchanges(hub: Hub, dataDir: string, flags: Excha
   return openExchanges(hub, { dataDir, operatorKey, ...settings, logger });
 }
 
-/** Converts a size in MiB, decimals allowed, to whole bytes: at least 1 KiB. */
+/** Largest size flag, in MiB: 1 PiB, far beyond any disk the hub runs on. */
+const MAX_MEBIBYTES = 1024 * 1024 * 1024;
+
+/** Shortest retention or collection limit, in days: one minute, so a PDF outlives its own upload. */
+const MIN_DAYS = 1 / (24 * 60);
+
+/** Largest retention or collection limit, in days: 100 years. */
+const MAX_DAYS = 36_500;
+
+/** Converts a size in MiB, decimals allowed, to whole bytes: from 1 KiB to 1 PiB. */
 function parseMebibytes(text: string, flag: string): number {
-  const bytes = Math.floor(parsePositive(text, flag) * MIB);
-  if (bytes < 1024 || !Number.isSafeInteger(bytes)) {
-    throw new UsageError(`${flag} ${text} MiB is out of range; give at least 0.001 MiB (1 KiB)`);
+  const mebibytes = parsePositive(text, flag);
+  const bytes = Math.floor(mebibytes * MIB);
+  if (bytes < 1024 || mebibytes > MAX_MEBIBYTES) {
+    throw new UsageError(`${flag} ${text} MiB is out of range; give from 0.001 MiB (1 KiB) to ${MAX_MEBIBYTES} MiB`);
   }
   return bytes;
+}
+
+/** Converts a duration in days, decimals allowed, to milliseconds: from one minute to 100 years. */
+function parseDays(text: string, flag: string): number {
+  const days = parsePositive(text, flag);
+  if (days < MIN_DAYS || days > MAX_DAYS) {
+    throw new UsageError(`${flag} ${text} days is out of range; give from 0.0007 days (one minute) to ${MAX_DAYS} days`);
+  }
+  return Math.round(days * DAY_MS);
 }
 
 function parseUploadLimit(text: string): number {
@@ -73,7 +92,7 @@ function parseUploadLimit(text: string): number {
 function parsePositive(text: string, flag: string): number {
   const value = Number(text);
   if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0) || !Number.isFinite(value)) {
-    throw new UsageError(`${flag} ${text} must be a positive number`);
+    throw new UsageError(`${flag} ${text} must be a positive decimal number, such as 20 or 0.5`);
   }
   return value;
 }

@@ -6,7 +6,7 @@ import { parseWitnessUrl, WitnessPusher } from '../../api/witness-push.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { CliError, UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { parseCount } from '../numbers.js';
+import { parseCount, parseCountInRange } from '../numbers.js';
 import type { ExchangeFlags } from './serve-exchange-flags.js';
 import { openServeExchanges, parseExchangeFlags } from './serve-exchanges.js';
 
@@ -25,8 +25,9 @@ export async function runServe(options: ServeFlags): Promise<void> {
   const logger = createLogger();
   const port = parseCount(options.port, '--port');
   if (port > 65535) throw new UsageError(`--port ${port} must be at most 65535`);
-  const batchSize = parseCount(options.batchSize ?? '256', '--batch-size');
-  const batchInterval = parseCount(options.batchInterval ?? '200', '--batch-interval');
+  // The sequencer's own limits, checked here so a bad flag fails before the data directory is touched.
+  const batchSize = parseCountInRange(options.batchSize ?? '256', '--batch-size', 1, 4096);
+  const batchInterval = parseCountInRange(options.batchInterval ?? '200', '--batch-interval', 0, 60_000);
   const witnessUrls = options.witness.map((url) => {
     try {
       return parseWitnessUrl(url);
