@@ -7,7 +7,7 @@ export function registerCheckpoint(program: Command): void {
     .command('checkpoint')
     .summary("fetch a hub's checkpoint and check its signature")
     .description(
-      'Fetches the newest checkpoint (or the one of --size, or the newest witnessed one), checks the\n' +
+      'Fetches the newest checkpoint (or the one of --size, or the newest witnessed one), checks the ' +
         "log's signature with the key in --vkey and prints the signed note. Exits 1 if it does not verify.",
     )
     .option('--hub <url>', 'hub base URL', 'http://127.0.0.1:8080')

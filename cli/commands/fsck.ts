@@ -7,10 +7,10 @@ export function registerFsck(program: Command): void {
     .command('fsck')
     .summary("check a stopped hub's data directory from end to end")
     .description(
-      'Checks the data files (log.key, log.vkey, genesis.json against entry 0), every tile against\n' +
-        'the level below it, every entry bundle against its level-0 tile, every stored checkpoint\n' +
-        "against the tree and the log key's signature, and every entry's index keys. Prints each\n" +
-        'problem with where it is. Never creates or repairs anything. Exits 0 when the directory is\n' +
+      'Checks the data files (log.key, log.vkey, genesis.json against entry 0), every tile against ' +
+        'the level below it, every entry bundle against its level-0 tile, every stored checkpoint ' +
+        "against the tree and the log key's signature, and every entry's index keys. Prints each " +
+        'problem with where it is. Never creates or repairs anything. Exits 0 when the directory is ' +
         'sound, 1 when it is not. Stop the hub first: the store is locked.',
     )
     .option('--data <dir>', 'data directory', './data')

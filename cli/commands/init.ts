@@ -7,10 +7,10 @@ export function registerInit(program: Command): void {
     .command('init')
     .summary('create a production hub: log key and signed genesis')
     .description(
-      'Creates a hub in an empty data directory from public keys only. --participants is a JSON file\n' +
-        'with the genesis body: {origin, operator, participants: [{country, registrar}], witnesses:\n' +
-        '[{name, key}], witnessQuorum, recoveryQuorum}, every key a vkey made by its owner with\n' +
-        '`ecert keygen`. The operator signs the genesis with --operator-key, the hub makes a new log key\n' +
+      'Creates a hub in an empty data directory from public keys only. --participants is a JSON file ' +
+        'with the genesis body: {origin, operator, participants: [{country, registrar}], witnesses: ' +
+        '[{name, key}], witnessQuorum, recoveryQuorum}, every key a vkey made by its owner with ' +
+        '`ecert keygen`. The operator signs the genesis with --operator-key, the hub makes a new log key ' +
         'named after the origin and logs the genesis as entry 0. Then run `ecert serve --data DIR`.',
     )
     .requiredOption('--data <dir>', 'new, empty data directory')

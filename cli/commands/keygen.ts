@@ -8,8 +8,8 @@ export function registerKeygen(program: Command): void {
     .command('keygen')
     .summary('make a key pair for an actor, a witness or the log')
     .description(
-      'Makes an Ed25519 key pair and writes <name>.key (the private key in the Go note format, mode 0600)\n' +
-        'and <name>.vkey (the public verifier key, one line) into --out. The name is the actor name the\n' +
+      'Makes an Ed25519 key pair and writes <name>.key (the private key in the Go note format, mode 0600) ' +
+        'and <name>.vkey (the public verifier key, one line) into --out. The name is the actor name the ' +
         "key signs as, e.g. registrar:UZ, authority:KG or witness:KG; ':' becomes '-' in file names.",
     )
     .argument('[name]', 'actor or key name (no spaces, no "+"); or give it with --name')

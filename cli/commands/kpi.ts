@@ -10,8 +10,8 @@ export function registerKpi(program: Command): void {
     .command('kpi')
     .summary('compute exchange KPIs from the verified log')
     .description(
-      'Reads the whole log (--hub, or a --receipt written with --with-log), checks it against a\n' +
-        'checkpoint signed by the log key in --vkey, replays the registry, and reports from the log\n' +
+      'Reads the whole log (--hub, or a --receipt written with --with-log), checks it against a ' +
+        'checkpoint signed by the log key in --vkey, replays the registry, and reports from the log ' +
         'alone, over entries whose log time is in [--from, --to]:\n' +
         '  exchanges per country pair (exchange.send), deliveries, acknowledgements and purges;\n' +
         '  delivery latency: exchange.deliver (delivered) log time minus its exchange.send log time;\n' +
@@ -22,7 +22,7 @@ export function registerKpi(program: Command): void {
         '  rejection reasons: the checks not PASSED in rejected records, and the reasons of\n' +
         '    negative acknowledgements; exceptions by reason;\n' +
         '  key rotations: registrar.rotate, registrar.recover once its approvals reach the quorum,\n' +
-        '    cabkey.register and cabkey.revoke; registry changes by kind.\n' +
+        '    cabkey.register and cabkey.revoke; registry changes by kind. ' +
         'Exits 0 on success, 1 when the log does not verify, 2 on a usage error.',
     )
     .option('--hub <url>', 'read the log from the hub at this URL')

@@ -18,12 +18,12 @@ export function registerMonitor(program: Command): void {
     .command('monitor')
     .summary('audit a hub: checkpoints, tiles, consistency and every entry')
     .description(
-      'Follows the hub\'s /checkpoint and reads only its tiles and entry bundles. It checks each\n' +
-        'checkpoint\'s log signature, every bundle against its tiles, the consistency of each new\n' +
-        'checkpoint with the ones it accepted, and replays every entry through the registry rules.\n' +
-        'It compares its view with each --peer (a witness or another monitor) and raises an alarm\n' +
-        'for a bad signature, rollback, fork, rule violation, invalid actor signature, tile or root\n' +
-        'mismatch, a stalled log or a genesis mismatch. With --once it exits 1 if the state holds an\n' +
+      'Follows the hub\'s /checkpoint and reads only its tiles and entry bundles. It checks each ' +
+        'checkpoint\'s log signature, every bundle against its tiles, the consistency of each new ' +
+        'checkpoint with the ones it accepted, and replays every entry through the registry rules. ' +
+        'It compares its view with each --peer (a witness or another monitor) and raises an alarm ' +
+        'for a bad signature, rollback, fork, rule violation, invalid actor signature, tile or root ' +
+        'mismatch, a stalled log or a genesis mismatch. With --once it exits 1 if the state holds an ' +
         'alarm, raised now or by an earlier run, 3 if the hub could not be read, 0 otherwise.',
     )
     .requiredOption('--hub <url>', 'base URL of the hub')

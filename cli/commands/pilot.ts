@@ -12,12 +12,12 @@ export function registerPilot(program: Command): void {
     .command('pilot')
     .summary('run the pilot scenario over HTTP and check every outcome')
     .description(
-      'Runs the pilot: five registrars register authorities, national CAs, CABs, accreditations and\n' +
-        'signing certificates (including those found in the sample PDFs), then documents, exchanges,\n' +
-        'verification records, a key rotation, a suspension, a revocation, a registrar recovery and an\n' +
-        'exception. Without --hub it starts a hub on --data (a new temporary directory if omitted; an\n' +
-        'existing non-empty one is refused). It checks every receipt against the final checkpoint and\n' +
-        'the consistency of every checkpoint it saw, prints a summary, and exits 1 if any outcome\n' +
+      'Runs the pilot: five registrars register authorities, national CAs, CABs, accreditations and ' +
+        'signing certificates (including those found in the sample PDFs), then documents, exchanges, ' +
+        'verification records, a key rotation, a suspension, a revocation, a registrar recovery and an ' +
+        'exception. Without --hub it starts a hub on --data (a new temporary directory if omitted; an ' +
+        'existing non-empty one is refused). It checks every receipt against the final checkpoint and ' +
+        'the consistency of every checkpoint it saw, prints a summary, and exits 1 if any outcome ' +
         'differs from what the scenario expects.',
     )
     .option('--data <dir>', 'data directory for the hub the pilot starts')

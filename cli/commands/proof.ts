@@ -7,9 +7,9 @@ export function registerProof(program: Command): void {
     .command('proof')
     .summary('fetch an inclusion or consistency proof and check it locally')
     .description(
-      'With --index or --leaf-hash, fetches the inclusion proof of that entry in the checkpoint of\n' +
-        '--size (default: newest); with --from, the consistency proof from that size. Checks the\n' +
-        "checkpoints' signatures with --vkey and the proof itself, then prints the proof as JSON.\n" +
+      'With --index or --leaf-hash, fetches the inclusion proof of that entry in the checkpoint of ' +
+        '--size (default: newest); with --from, the consistency proof from that size. Checks the ' +
+        "checkpoints' signatures with --vkey and the proof itself, then prints the proof as JSON. " +
         'Exits 1 if anything does not verify.',
     )
     .option('--hub <url>', 'hub base URL', 'http://127.0.0.1:8080')

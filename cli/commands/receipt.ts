@@ -20,9 +20,9 @@ export function registerReceipt(program: Command): void {
     .command('receipt')
     .summary("write a document's receipt file for offline verification")
     .description(
-      'Fetches every entry naming the document with its inclusion proof to one checkpoint, checks\n' +
-        "them with the log key in --vkey and writes an ecert-receipt/v1 file. With --with-log the file\n" +
-        'also carries every entry up to that checkpoint, so `ecert verify --receipt` can decide all six\n' +
+      'Fetches every entry naming the document with its inclusion proof to one checkpoint, checks ' +
+        "them with the log key in --vkey and writes an ecert-receipt/v1 file. With --with-log the file " +
+        'also carries every entry up to that checkpoint, so `ecert verify --receipt` can decide all six ' +
         'checks offline. Exits 1 when the hub\'s response does not verify, 2 on a usage error.',
     )
     .argument('<sha256>', "the document's SHA-256, lowercase hex")

@@ -7,7 +7,7 @@ export function registerSchemas(program: Command): void {
     .command('schemas')
     .summary('print or write the JSON schema of every entry body')
     .description(
-      'Prints the normative JSON schemas (draft 2020-12) of the entry bodies, kind -> schema, as one\n' +
+      'Prints the normative JSON schemas (draft 2020-12) of the entry bodies, kind -> schema, as one ' +
         'JSON object; with --out, writes <kind>.json files into that directory instead.',
     )
     .option('--out <dir>', 'directory to write one <kind>.json file per kind into')

@@ -8,8 +8,8 @@ export function registerServe(program: Command): void {
     .command('serve')
     .summary('run the hub')
     .description(
-      'Runs the hub on a data directory. An empty or missing directory gets a development setup:\n' +
-        'a log key, a genesis for UZ, AZ, KG, PK and TJ, and every participant\'s keys in DIR/dev-keys/.\n' +
+      'Runs the hub on a data directory. An empty or missing directory gets a development setup: ' +
+        'a log key, a genesis for UZ, AZ, KG, PK and TJ, and every participant\'s keys in DIR/dev-keys/. ' +
         'For production, prepare the directory with `ecert init` first.',
     )
     .option('--data <dir>', 'data directory', './data')

@@ -7,9 +7,9 @@ export function registerSign(program: Command): void {
     .command('sign')
     .summary('sign a PDF with a PAdES-BASELINE-B signature')
     .description(
-      'Signs IN with the CAB key in --key and certificate in --cert and writes the result to OUT.\n' +
-        'The signature (ETSI.CAdES.detached) is added as an incremental update, so IN stays an exact\n' +
-        'prefix of OUT and earlier signatures stay valid. Prints the SHA-256 of OUT, the hash that\n' +
+      'Signs IN with the CAB key in --key and certificate in --cert and writes the result to OUT. ' +
+        'The signature (ETSI.CAdES.detached) is added as an incremental update, so IN stays an exact ' +
+        'prefix of OUT and earlier signatures stay valid. Prints the SHA-256 of OUT, the hash that ' +
         'document.register records. IN is never changed; an existing OUT needs --force.',
     )
     .argument('<in>', 'the PDF to sign')

@@ -7,8 +7,8 @@ export function registerSubmit(program: Command): void {
     .command('submit')
     .summary('sign a record and log it')
     .description(
-      'Signs a record body with the actor key in --key (the key name is the actor) and submits it to\n' +
-        'the hub. Prints the entry index, leaf hash and checkpoint as JSON; -o writes the receipt\n' +
+      'Signs a record body with the actor key in --key (the key name is the actor) and submits it to ' +
+        'the hub. Prints the entry index, leaf hash and checkpoint as JSON; -o writes the receipt ' +
         '(c2sp.org/tlog-proof with the entry) for `ecert verify-receipt`.',
     )
     .argument('<kind>', 'entry kind, e.g. cab.register or document.register')

@@ -7,8 +7,8 @@ export function registerVerifyReceipt(program: Command): void {
     .command('verify-receipt')
     .summary("check an entry's receipt offline")
     .description(
-      'Checks a c2sp.org/tlog-proof receipt whose extra line carries the entry: the checkpoint is\n' +
-        "signed by the log key in --vkey, and the entry's leaf hash is included in that checkpoint.\n" +
+      'Checks a c2sp.org/tlog-proof receipt whose extra line carries the entry: the checkpoint is ' +
+        "signed by the log key in --vkey, and the entry's leaf hash is included in that checkpoint. " +
         'Needs no network. Exits 0 when the receipt verifies, 1 when it does not, 2 on a usage error.',
     )
     .argument('<receipt>', 'receipt file (.tlog-proof text)')

@@ -10,9 +10,9 @@ export function registerVerify(program: Command): void {
     .command('verify')
     .summary('run the six checks on a signed certificate or test report')
     .description(
-      'Checks a PDF: its signatures and, with --hub or --receipt, the issuing CAB, its accreditation\n' +
-        'and scope, the signer key registry and the log entries with their witness cosignatures.\n' +
-        'With --hub it reads the log from tiles and entry bundles and replays the registry itself.\n' +
+      'Checks a PDF: its signatures and, with --hub or --receipt, the issuing CAB, its accreditation ' +
+        'and scope, the signer key registry and the log entries with their witness cosignatures. ' +
+        'With --hub it reads the log from tiles and entry bundles and replays the registry itself. ' +
         'Exits 0 for TOTAL-PASSED, 1 for TOTAL-FAILED, 3 for INDETERMINATE and 2 on a usage error.',
     )
     .argument('<file>', 'the signed PDF')

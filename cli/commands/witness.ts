@@ -7,9 +7,9 @@ export function registerWitness(program: Command): void {
     .command('witness')
     .summary('run a C2SP witness that cosigns consistent checkpoints')
     .description(
-      'Runs a witness (c2sp.org/tlog-witness): POST /add-checkpoint cosigns a checkpoint of a log given\n' +
-        'by --log when it is consistent with the latest one the witness cosigned for that origin, and\n' +
-        'GET /<hex SHA-256(origin)>/checkpoint returns that latest checkpoint. The origin of each log is\n' +
+      'Runs a witness (c2sp.org/tlog-witness): POST /add-checkpoint cosigns a checkpoint of a log given ' +
+        'by --log when it is consistent with the latest one the witness cosigned for that origin, and ' +
+        'GET /<hex SHA-256(origin)>/checkpoint returns that latest checkpoint. The origin of each log is ' +
         'its key name. The state (latest size per origin) lives in the LevelDB directory --state.',
     )
     .requiredOption('--state <dir>', 'state directory (created if missing)')
