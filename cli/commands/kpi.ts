@@ -13,16 +13,20 @@ export function registerKpi(program: Command): void {
       'Reads the whole log (--hub, or a --receipt written with --with-log), checks it against a ' +
         'checkpoint signed by the log key in --vkey, replays the registry, and reports from the log ' +
         'alone, over entries whose log time is in [--from, --to]:\n' +
-        '  exchanges per country pair (exchange.send), deliveries, acknowledgements and purges;\n' +
-        '  delivery latency: exchange.deliver (delivered) log time minus its exchange.send log time;\n' +
-        '  verification latency: verification.record log time minus its exchange.send log time;\n' +
-        '    a latency counts in the window of its later entry; median and p90 interpolate\n' +
-        '    linearly between the closest ranks;\n' +
-        '  acceptance, rejection and query rates: each decision of verification.record over all;\n' +
-        '  rejection reasons: the checks not PASSED in rejected records, and the reasons of\n' +
-        '    negative acknowledgements; exceptions by reason;\n' +
-        '  key rotations: registrar.rotate, registrar.recover once its approvals reach the quorum,\n' +
-        '    cabkey.register and cabkey.revoke; registry changes by kind. ' +
+        '  exchanges per country pair (exchange.send), deliveries,\n' +
+        '    acknowledgements and purges;\n' +
+        '  delivery latency: log time of the exchange.deliver (delivered)\n' +
+        '    minus that of its exchange.send;\n' +
+        '  verification latency: log time of the verification.record minus\n' +
+        '    that of its exchange.send; a latency counts in the window of its\n' +
+        '    later entry; median and p90 interpolate linearly between ranks;\n' +
+        '  acceptance, rejection and query rates: each decision of\n' +
+        '    verification.record over all;\n' +
+        '  rejection reasons: the checks not PASSED in rejected records, and\n' +
+        '    the reasons of negative acknowledgements; exceptions by reason;\n' +
+        '  key rotations: registrar.rotate, registrar.recover once its\n' +
+        '    approvals reach the quorum, cabkey.register and cabkey.revoke;\n' +
+        '  registry changes by kind.\n' +
         'Exits 0 on success, 1 when the log does not verify, 2 on a usage error.',
     )
     .option('--hub <url>', 'read the log from the hub at this URL')
