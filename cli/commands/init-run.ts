@@ -58,8 +58,10 @@ export async function runInit(options: InitOptions): Promise<void> {
   const logKey = generatePrivateKey(origin);
   const existed = existsSync(options.data);
   writeLogFiles(options.data, logKey, genesis);
+  let genesisLeafHash: Uint8Array;
   try {
     const hub = await Hub.open({ dataDir: options.data, batchInterval: 0 });
+    genesisLeafHash = await hub.reader.leafHash(0);
     await hub.close();
   } catch (error) {
     // The rules rejected the genesis (or the store failed): remove what init wrote, so the
@@ -73,7 +75,8 @@ export async function runInit(options: InitOptions): Promise<void> {
   process.stdout.write(`${verifierKeyOf(logKey)}\n`);
   process.stderr.write(
     `created the hub in ${options.data}: log key ${options.data}/log.key (keep it secret), ` +
-      `vkey in ${options.data}/log.vkey, genesis logged as entry 0\n`,
+      `vkey in ${options.data}/log.vkey, genesis logged as entry 0 with leaf hash ` +
+      `${Buffer.from(genesisLeafHash).toString('base64')} (monitors pin it with --genesis)\n`,
   );
 }
 
