@@ -81,10 +81,10 @@ export async function registerDocuments(
 
 /**
  * Runs one exchange per registered document across country pairs through the hub's transfer
- * endpoints, each request signed by the acting authority: the sender uploads the PDF with its
- * `exchange.send`; the receiver downloads it (the hub logs `exchange.deliver`) or, for
- * `pushTo`, receives it at a webhook; then the receiver acknowledges and raises the queries the
- * scenario plans. Refusals are probed on the way: an upload signed by another country, a read
+ * endpoints, each request signed by the acting authority. The sender uploads the PDF with its
+ * `exchange.send`. The receiver downloads it (the hub logs `exchange.deliver`) or, for `pushTo`,
+ * receives it at a webhook. Then the receiver acknowledges and raises the queries the scenario
+ * plans. Refusals are probed on the way: an upload signed by another country, a read
  * of another country's inbox, and a sender acknowledging its own exchange.
  */
 export async function runExchanges(context: PilotContext, documents: readonly RegisteredDocument[], options: { pushTo?: string } = {}): Promise<PilotExchange[]> {
@@ -194,7 +194,7 @@ async function startPush(context: PilotContext, transfers: PilotTransfers, count
   };
 }
 
-/** Longest wait for the hub to push one exchange and log its delivery. */
+/** Maximum wait for the hub to push one exchange and log its delivery. */
 const PUSH_WAIT_MS = 30_000;
 
 /** Waits until the hub logged the push of an exchange, and checks what the endpoint received. */

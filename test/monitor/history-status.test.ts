@@ -9,7 +9,7 @@ type Step = [kind: string, body: Record<string, unknown>];
 
 const SEND = { exchangeId: 'x-1', documentSha256: 'a'.repeat(64), from: 'UZ', to: 'KG', channel: 'hub', header: { subject: 'CC 1' } };
 
-/** The same steps as timeline steps for history and as a registry record for the exchange view. */
+/** Builds the same steps as timeline steps and as a registry record, and returns both statuses. */
 function statuses(steps: Step[]): { history: ExchangeStatus; view: ExchangeStatus } {
   const timeline = [['exchange.send', SEND] as Step, ...steps].map(([kind, body], index) => ({
     index,
