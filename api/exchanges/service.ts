@@ -86,6 +86,13 @@ export class ExchangeService {
   readonly #documentLocks = new KeyedMutex();
   /** Serialises the hub's deliveries of one exchange, so concurrent downloads log one. */
   readonly #exchangeLocks = new KeyedMutex();
+  /**
+   * IDs of the hub exchanges by receiving country and by document, in log order. Only `send`
+   * logs hub exchanges (`POST /v1/entries` rejects them), so it keeps these current.
+   */
+  readonly #byReceiver = new Map<string, string[]>();
+  readonly #byDocument = new Map<string, string[]>();
+  readonly #indexed = new Set<string>();
 
   constructor(hub: Hub, options: ExchangeServiceOptions) {
     this.hub = hub;
@@ -94,6 +101,9 @@ export class ExchangeService {
     this.collectionLimitMs = options.collectionLimitMs ?? DEFAULT_COLLECTION_LIMIT_MS;
     this.#operatorKey = options.operatorKey;
     this.#logger = options.logger;
+    for (const record of hub.registry.state.exchanges()) {
+      if (record.send.channel === 'hub') this.#index(record.send);
+    }
   }
 
   /** Returns the exchange's view from the log. @throws ApiError 404 `exchange_not_found`. */
@@ -162,6 +172,7 @@ export class ExchangeService {
           const registerReceipt = register === undefined ? undefined : receipts[0];
           const sendReceipt = receipts[receipts.length - 1]!;
           const exchange = this.view(body.exchangeId);
+          if (sendReceipt.index >= sizeBefore) this.#index(body);
           this.#logger?.info({ exchangeId: body.exchangeId, from: body.from, to: body.to, index: sendReceipt.index }, 'exchange sent');
           return { created: sendReceipt.index >= sizeBefore, exchange, register: registerReceipt, send: sendReceipt };
         } catch (error) {
@@ -188,24 +199,30 @@ export class ExchangeService {
     }
     const limit = page.limit ?? MAX_INBOX_PAGE;
     const after = page.after ?? -1;
-    const matching = this.inboxOf(target).filter((view) => view.sentIndex > after && matchesFilter(view, filter));
-    const exchanges = matching.slice(0, limit);
-    const next = matching.length > limit ? exchanges[exchanges.length - 1]!.sentIndex : undefined;
-    return next === undefined ? { country: target, exchanges } : { country: target, exchanges, next };
+    const exchanges: ExchangeView[] = [];
+    let more = false;
+    for (const exchangeId of this.#byReceiver.get(target) ?? []) {
+      const record = this.hub.registry.state.exchange(exchangeId);
+      if (record === undefined || record.index <= after) continue;
+      // The record's flags rule most exchanges out of an open inbox without building their view.
+      if (filter !== 'all' && (record.acknowledged || record.purged)) continue;
+      const view = exchangeView(record);
+      if (!matchesFilter(view, filter)) continue;
+      if (exchanges.length === limit) {
+        more = true;
+        break;
+      }
+      exchanges.push(view);
+    }
+    return more ? { country: target, exchanges, next: exchanges[exchanges.length - 1]!.sentIndex } : { country: target, exchanges };
   }
 
-  /**
-   * Returns the hub exchanges sent to `country` (every country when omitted), in log order.
-   * NOTE: this walks every exchange on the log, which is fine for thousands but grows with
-   * the log; an index by receiving country is the next step.
-   */
+  /** Returns the hub exchanges sent to `country` (every country when omitted), in log order. */
   inboxOf(country?: string): ExchangeView[] {
-    const exchanges: ExchangeView[] = [];
-    for (const record of this.hub.registry.state.exchanges()) {
-      if (record.send.channel !== 'hub' || (country !== undefined && record.send.to !== country)) continue;
-      exchanges.push(exchangeView(record));
-    }
-    return exchanges;
+    const ids = country === undefined ? [...this.#byReceiver.values()].flat() : (this.#byReceiver.get(country) ?? []);
+    const views = this.#views(ids);
+    // Each country's list is in log order; merged lists are sorted back into it.
+    return country === undefined ? views.sort((a, b) => a.sentIndex - b.sentIndex) : views;
   }
 
   /**
@@ -291,12 +308,26 @@ export class ExchangeService {
     return deleted;
   }
 
-  /** Tells whether any exchange that may still be collected needs the PDF with this hash. */
+  /** Tells whether any hub exchange not yet purged needs the PDF with this hash. */
   #isReferenced(documentSha256: string): boolean {
-    for (const record of this.hub.registry.state.exchanges()) {
-      if (record.send.documentSha256 === documentSha256 && record.send.channel === 'hub' && !record.purged) return true;
+    return this.#views(this.#byDocument.get(documentSha256) ?? []).some((view) => !view.purged);
+  }
+
+  #index(send: BodyOfKind['exchange.send']): void {
+    // Two identical requests in one integration both see their entry as new.
+    if (this.#indexed.has(send.exchangeId)) return;
+    this.#indexed.add(send.exchangeId);
+    appendTo(this.#byReceiver, send.to, send.exchangeId);
+    appendTo(this.#byDocument, send.documentSha256, send.exchangeId);
+  }
+
+  #views(exchangeIds: readonly string[]): ExchangeView[] {
+    const views: ExchangeView[] = [];
+    for (const exchangeId of exchangeIds) {
+      const record = this.hub.registry.state.exchange(exchangeId);
+      if (record !== undefined) views.push(exchangeView(record));
     }
-    return false;
+    return views;
   }
 
   #requireReceiver(signer: RequestSigner, exchangeId: string): ExchangeView {
@@ -331,6 +362,12 @@ export class ExchangeService {
     const envelope = signEnvelope({ kind, body, actor: 'operator' }, this.#operatorKey, { now: this.hub.now() });
     return this.hub.submit(envelope);
   }
+}
+
+function appendTo(map: Map<string, string[]>, key: string, value: string): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 }
 
 function matchesFilter(view: ExchangeView, filter: InboxFilter): boolean {
