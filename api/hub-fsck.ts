@@ -162,7 +162,7 @@ async function checkEntries(storage: LogStorage, genesis: SignedEnvelope | undef
 }
 
 /**
- * Checks that every PDF the log shows the hub still holds (a hub exchange with no purge) is in
+ * Checks that every PDF the hub must still keep by the log (a hub exchange with no purge) is in
  * the document store under its SHA-256 and still hashes to it.
  */
 function checkDocuments(dataDir: string, registry: Registry, report: HubFsckReport): void {

@@ -82,7 +82,7 @@ export class Hub {
     this.#clock = clock;
   }
 
-  /** The hub's time in epoch milliseconds: the clock its entries are logged by. */
+  /** Returns the hub's time in epoch milliseconds, from the clock that times its entries. */
   now(): number {
     return this.#clock.now();
   }

@@ -1,4 +1,5 @@
 import { ApiError } from './errors.js';
+import type { EntryReceipt } from './hub.js';
 
 /** JSON schema of a tree size or index in a path or query: a decimal integer below 2^53. */
 export const countSchema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -21,6 +22,17 @@ export const errorSchema = {
   },
   required: ['error'],
 } as const;
+
+/** Formats a receipt as `POST /v1/entries` and the transfer endpoints return it. */
+export function receiptJson(receipt: EntryReceipt): { index: number; leafHash: string; checkpoint: string; proof: string[]; receipt: string } {
+  return {
+    index: receipt.index,
+    leafHash: base64(receipt.leafHash),
+    checkpoint: receipt.checkpoint,
+    proof: receipt.proof.map(base64),
+    receipt: receipt.receipt,
+  };
+}
 
 export function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');

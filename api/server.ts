@@ -29,7 +29,7 @@ export interface ServerOptions {
   exchanges?: ExchangeRouteOptions;
 }
 
-/** Longest time one request may take, body included: a 20 MiB upload at about 0.5 Mbit/s. */
+/** Maximum time one request may take, body included: a 20 MiB upload at about 0.5 Mbit/s. */
 const REQUEST_TIMEOUT_MS = 300_000;
 
 /** Body limit of routes that set none; POST /v1/entries sets its own. */

@@ -38,7 +38,7 @@ export function readDevKey(dataDir: string, actor: string): PrivateKey {
   return parsePrivateKey(readFileSync(file, 'utf8').trim());
 }
 
-/** The code of the one CAB the benchmark registers in `country`, e.g. `UZ-UZAC-0001`. */
+/** Returns the code of the one CAB the benchmark registers in `country`, e.g. `UZ-UZAC-0001`. */
 export function benchCabCode(country: string): string {
   return `${country}-${country}AC-0001`;
 }

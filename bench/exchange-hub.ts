@@ -30,7 +30,7 @@ export interface BenchHub {
 /**
  * Starts `node [nodeArgs] ecert serve --data DIR --host 127.0.0.1 --port 0 --batch-interval MS` on a new
  * temporary directory. The hub's pino log goes to a file in that directory rather than through a
- * pipe, so the load generator spends no time reading it; the address is read from the file.
+ * pipe, so the load generator spends no time reading it. The hub's address is read from that file.
  */
 export async function startBenchHub(batchIntervalMs: number, nodeArgs: readonly string[] = []): Promise<BenchHub> {
   const root = await mkdtemp(path.join(tmpdir(), 'ecert-bench-exchange-'));

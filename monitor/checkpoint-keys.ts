@@ -1,5 +1,5 @@
 /**
- * The keys a monitor knows when it checks a checkpoint note: the pinned log key and the
+ * The keys a monitor trusts when it checks a checkpoint note: the pinned log key and the
  * witnesses of the registry it replayed. c2sp.org/signed-note says a signature line whose name
  * and key ID match a known key must verify. A checkpoint carrying a known witness's cosignature
  * that does not verify is therefore rejected, like one whose log signature does not verify.
@@ -9,7 +9,7 @@ import { noteVerifier, verifyKnownSignatures, type NoteVerifier } from '../ledge
 
 /**
  * Returns verifiers for `witnesses` (name and 0x04 vkey), leaving out a key that does not parse
- * (the registry rules reject such keys, so a replayed registry holds none) and any key with the
+ * (the registry rules reject such keys, so a replayed registry contains none) and any key with the
  * name and key ID of `logKey` or of a witness listed before it.
  */
 export function witnessVerifiers(witnesses: readonly { name: string; key: string }[], logKey: NoteVerifier): NoteVerifier[] {

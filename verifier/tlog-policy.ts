@@ -274,8 +274,8 @@ export function policyTrustsLog(policy: TlogPolicy, logKey: { name: string; keyI
 /**
  * Evaluates a policy against the cosignatures of a checkpoint note. A witness counts when
  * its signature line verifies over the note's text. A line that names a witness's key (name
- * and key ID) but does not verify rejects the whole note, as c2sp.org/signed-note requires of a
- * known key; the caller checks the log's own signature.
+ * and key ID) but does not verify rejects the whole note, because c2sp.org/signed-note requires
+ * a known key's signature to verify. The caller checks the log's own signature.
  * @throws NoteError `malformed_note` for a note that does not parse, `invalid_signature` for a
  *   witness line that does not verify.
  */

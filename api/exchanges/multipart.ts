@@ -16,7 +16,7 @@ type PartName = (typeof PART_NAMES)[number];
 /** Largest envelope part: a logged entry's limit plus room for whitespace, as at `POST /v1/entries`. */
 const MAX_ENVELOPE_PART_BYTES = MAX_LEAF_SIZE + 16 * 1024;
 
-/** Longest pause in an upload's body before the hub gives up on it. */
+/** Maximum pause in an upload's body before the hub gives up on it. */
 const UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 
 function idleError(): ApiError {

@@ -153,7 +153,7 @@ export class ExchangeService {
       }
       const registeredDocument = this.hub.registry.state.documentBySha256(expectedSha256);
       if (registeredDocument !== undefined && register === undefined && document === undefined && !this.store.has(expectedSha256)) {
-        throw new ApiError(400, 'document_missing', `the hub holds no PDF with SHA-256 ${expectedSha256}; add the PDF as the part named document`);
+        throw new ApiError(400, 'document_missing', `no PDF with SHA-256 ${expectedSha256} is stored on the hub; add the PDF as the part named document`);
       }
       if (registeredDocument === undefined && register === undefined) {
         throw new RuleError('unknown_document', `document ${expectedSha256} is not registered; add its signed document.register as the part named register`, { sha256: expectedSha256 });

@@ -4,7 +4,7 @@ import { MAX_LEAF_SIZE, validateEnvelope } from '../../registry/envelope.js';
 import { checkDirectSubmission } from '../exchanges/direct-entries.js';
 import type { Hub } from '../hub.js';
 import { parseStoredEntry } from '../hub.js';
-import { base64, countSchema, errorSchema } from '../params.js';
+import { base64, countSchema, errorSchema, receiptJson } from '../params.js';
 
 /**
  * Raw size limit of a submission. The logged entry is at most 65,535 bytes of canonical JSON;
@@ -44,13 +44,7 @@ export function registerEntryRoutes(app: FastifyInstance, hub: Hub): void {
       checkDirectSubmission(hub.registry.state, envelope);
       const receipt = await hub.submit(envelope);
       request.log.info({ index: receipt.index, kind: envelope.kind, actor: envelope.actor }, 'entry logged');
-      return {
-        index: receipt.index,
-        leafHash: base64(receipt.leafHash),
-        checkpoint: receipt.checkpoint,
-        proof: receipt.proof.map(base64),
-        receipt: receipt.receipt,
-      };
+      return receiptJson(receipt);
     },
   );
 

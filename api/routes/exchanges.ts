@@ -6,12 +6,11 @@ import { validateEnvelope } from '../../registry/envelope.js';
 import type { ExchangeView } from '../../registry/exchange-view.js';
 import { formatContentDigest } from '../http-signature/content-digest.js';
 import type { RequestVerifier } from '../http-signature/verify.js';
-import type { EntryReceipt } from '../hub.js';
 import { registerExchangePartsParser } from '../exchanges/multipart.js';
 import { MAX_INBOX_PAGE, type ExchangeService, type InboxFilter, type SendRequest } from '../exchanges/service.js';
 import { requireSignedRequests, signerOf } from '../exchanges/signed-requests.js';
 import type { WebhookRegistry } from '../exchanges/webhooks.js';
-import { base64, countSchema, errorSchema } from '../params.js';
+import { countSchema, errorSchema, receiptJson } from '../params.js';
 
 /** Body limit of the JSON routes: one envelope, as at `POST /v1/entries`. */
 const ENVELOPE_BODY_LIMIT = 80 * 1024;
@@ -131,16 +130,7 @@ function registerTransferRoutes(app: FastifyInstance, { service, onSent }: Excha
 
   app.post(
     '/v1/exchanges/:id/ack',
-    {
-      bodyLimit: ENVELOPE_BODY_LIMIT,
-      schema: {
-        summary: "Log the receiver's signed exchange.receive (positive, warning or negative)",
-        description: signedRequestNote,
-        params: exchangeParams,
-        body: { type: 'object' },
-        response: { '4xx': errorSchema },
-      },
-    },
+    envelopeRoute("Log the receiver's signed exchange.receive (positive, warning or negative)"),
     async (request) => {
       const { id } = request.params as { id: string };
       return receiptJson(await service.acknowledge(signerOf(request), id, validateEnvelope(request.body)));
@@ -149,21 +139,26 @@ function registerTransferRoutes(app: FastifyInstance, { service, onSent }: Excha
 
   app.post(
     '/v1/exchanges/:id/exceptions',
-    {
-      bodyLimit: ENVELOPE_BODY_LIMIT,
-      schema: {
-        summary: "Log a party's signed exchange.exception: query, resend, withdrawn or rejected",
-        description: signedRequestNote,
-        params: exchangeParams,
-        body: { type: 'object' },
-        response: { '4xx': errorSchema },
-      },
-    },
+    envelopeRoute("Log a party's signed exchange.exception: query, resend, withdrawn or rejected"),
     async (request) => {
       const { id } = request.params as { id: string };
       return receiptJson(await service.raiseException(signerOf(request), id, validateEnvelope(request.body)));
     },
   );
+}
+
+/** Builds the options of a route whose JSON body is one signed envelope about exchange `:id`. */
+function envelopeRoute(summary: string) {
+  return {
+    bodyLimit: ENVELOPE_BODY_LIMIT,
+    schema: {
+      summary,
+      description: signedRequestNote,
+      params: exchangeParams,
+      body: { type: 'object' },
+      response: { '4xx': errorSchema },
+    },
+  };
 }
 
 function registerWebhookRoutes(app: FastifyInstance, { service, webhooks, onWebhookSet }: ExchangeRouteOptions): void {
@@ -211,14 +206,4 @@ function registerWebhookRoutes(app: FastifyInstance, { service, webhooks, onWebh
       return { country, url: null };
     },
   );
-}
-
-function receiptJson(receipt: EntryReceipt): Record<string, unknown> {
-  return {
-    index: receipt.index,
-    leafHash: base64(receipt.leafHash),
-    checkpoint: receipt.checkpoint,
-    proof: receipt.proof.map(base64),
-    receipt: receipt.receipt,
-  };
 }

@@ -63,7 +63,7 @@ async function readInbox(actor: ActorClient, options: InboxOptions): Promise<Inb
     exchanges.push(...answer.exchanges);
     if (answer.next === undefined) return { country, exchanges };
     if (!Number.isSafeInteger(answer.next) || (after !== undefined && answer.next <= after)) {
-      throw new CliError(`the hub's inbox response has an invalid next cursor ${JSON.stringify(answer.next)}`);
+      throw new CliError(`the hub returned an invalid next cursor ${JSON.stringify(answer.next)} for the inbox; report this to the hub's operator`);
     }
     after = answer.next;
   }

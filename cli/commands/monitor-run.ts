@@ -150,7 +150,7 @@ function printSummary(
   print(`verified size ${size} (root ${root ?? 'none'}), ${replay}, ${alarms} alarm${alarms === 1 ? '' : 's'}`);
 }
 
-/** A cli-progress bar for long catch-ups, shown only when stderr is a terminal. */
+/** Shows a cli-progress bar for long catch-ups when stderr is a terminal. */
 function progressReporter(): { update: (verified: number, target: number) => void; stop: () => void } {
   let bar: SingleBar | undefined;
   const stop = (): void => {

@@ -34,7 +34,7 @@ export interface SubmitOptions {
 /** Retries of a submission that the hub rejects with 503 (busy). The hub deduplicates a resubmission. */
 const MAX_RETRIES = 5;
 
-/** The receipt part of the hub's answer to a logged entry. */
+/** The receipt part of the hub's response to a logged entry. */
 export interface ReceiptAnswer {
   index: number;
   leafHash: string;
@@ -80,7 +80,7 @@ export class HubSession {
   }
 
   /**
-   * Logs an envelope through `send`, which returns the hub's receipt answer (a transfer endpoint
+   * Logs an envelope through `send`, which returns the hub's receipt response (a transfer endpoint
    * or `POST /v1/entries`), and records the outcome and receipt as submitEnvelope does.
    */
   async logThrough(step: string, envelope: SignedEnvelope, expect: Expectation, send: () => Promise<ReceiptAnswer>): Promise<LoggedReceipt | undefined> {

@@ -1,7 +1,7 @@
 /**
- * A hub with its document exchange, in this process on 127.0.0.1, for the exchange tests: the
- * development setup, authorities of UZ, KG and AZ, one accredited CAB per country, a clock the
- * tests can move forward, and helpers for signed requests.
+ * A hub with its document exchange, in this process on 127.0.0.1, for the exchange tests. It has
+ * the development setup, authorities of UZ, KG and AZ, one accredited CAB per country, a clock
+ * the tests can move forward, and helpers for signed requests.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -77,7 +77,7 @@ export interface SendOptions {
 
 let sequence = 0;
 
-/** A small PDF-like file with unique bytes; the hub never parses what it carries. */
+/** Makes a small PDF-like file with unique bytes. The hub checks only its `%PDF-` header. */
 export function makePdf(size = 2048, seed = `${process.pid}-${Date.now()}-${sequence++}`): Uint8Array {
   const head = Buffer.from(`%PDF-1.7\n% ${seed}\n`);
   const body = Buffer.alloc(Math.max(0, size - head.length), 0x20);

@@ -1,7 +1,7 @@
 /**
- * Kills a real `ecert serve` process during an upload and during a download, restarts it on the
- * same data directory, and checks that no partial PDF is stored or served, that no exchange is
- * logged without its PDF, and that retrying the upload is idempotent.
+ * Kills a real `ecert serve` process during an upload and during a download, then restarts it on
+ * the same data directory. No partial PDF may be stored or served, no exchange may be logged
+ * without its PDF, and a retried upload must be idempotent.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';

@@ -58,13 +58,13 @@ function flipLastByte(line: string): string {
 describe('known-key signature lines', () => {
   const verifiers = [noteVerifier(verifierKeyOf(log)), noteVerifier(verifierKeyOf(witness))];
 
-  it('when a known witness line fails, the note is invalid_signature although the log verified', () => {
+  it('failing known witness line rejects', () => {
     const cosigned = addSignatures(note, flipLastByte(cosignatureLineAt(witness, 1_800_000_000n)));
     expect(codeOf(() => openNote(cosigned, verifiers))).toBe('invalid_signature');
     expect(codeOf(() => verifyKnownSignatures(cosigned, verifiers))).toBe('invalid_signature');
   });
 
-  it('when a line has the known name but another key ID, it is ignored', () => {
+  it('other key ID is ignored', () => {
     const sameName = generatePrivateKey('witness:KG', SIG_TYPE_COSIGNATURE);
     const cosigned = addSignatures(note, flipLastByte(cosignatureLineAt(sameName, 1_800_000_000n)));
     const opened = verifyKnownSignatures(cosigned, verifiers);

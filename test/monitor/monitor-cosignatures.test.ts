@@ -50,7 +50,7 @@ function cosignatureLine(hub: Hub, key: PrivateKey, tamper: boolean): string {
   return `${line.slice(0, space + 1)}${bytes.toString('base64')}`;
 }
 
-/** A hub whose log registers witness:KG, watched by a monitor that replayed it; then one more document. */
+/** Starts a hub whose log registers witness:KG and a monitor that replayed it, then logs one more document. */
 async function watchedHubWithWitness() {
   const dataDir = tempDir('cosign');
   await buildLog(dataDir, 2);

@@ -428,7 +428,7 @@ describe('replay', () => {
     await expect(fixture.verify(request)).resolves.toBeDefined();
   });
 
-  it('when the nonce store is full of live pairs, it raises busy with a retry time', async () => {
+  it('full nonce store raises busy', async () => {
     const fixture = new SignatureFixture({ maxNonces: 2 });
     await fixture.verify(await fixture.sign('GET', '/v1/inbox'));
     await fixture.verify(await fixture.sign('GET', '/v1/inbox'));

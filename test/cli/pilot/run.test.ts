@@ -148,7 +148,7 @@ describe('executePilot on its own hub', () => {
 
   it('audits every receipt and checkpoint', () => {
     const logged = Object.values(summary.entriesByKind).reduce((sum, count) => sum + count, 0);
-    // The hub logs each delivery itself, so the pilot holds a receipt for every other entry.
+    // The hub logs each delivery itself, so the pilot has a receipt for every other entry.
     expect(summary.receiptsChecked).toBe(logged - summary.entriesByKind['exchange.deliver']!);
     expect(summary.logSize).toBe(logged + 1);
     expect(summary.checkpointsChecked).toBeGreaterThan(1);
